@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bottomhalf: the Linux kernel's deferred-work model in user space.
+ * One include for the whole native API; see docs/ and the man pages.
+ */
+#ifndef BH_H
+#define BH_H
+
+#include "bh/compiler.h"
+#include "bh/context.h"
+#include "bh/export.h"
+#include "bh/jiffies.h"
+#include "bh/log.h"
+#include "bh/runtime.h"
+#include "bh/softirq.h"
+#include "bh/spinlock.h"
+#include "bh/tasklet.h"
+#include "bh/version.h"
+
+#endif

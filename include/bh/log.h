@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Diagnostics: printk, and kernel-style WARN/BUG reports with a backtrace.
+ *
+ * Every report goes to the configured log sink (struct bh_config) as one
+ * message. A WARN names the object and the rule it broke, e.g.
+ *
+ *   ------------[ cut here ]------------
+ *   WARNING: CPU: 0 PID: 4242 at src/tasklet.c:310 bh_tasklet_kill
+ *   bh: tasklet_kill(0x55d0c8a3c0e0 <my_func>) from its own callback: ...
+ *   Call Trace:
+ *    bh_tasklet_kill+0x8c/0x1c0 [libbh.so.0]
+ *    ...
+ *   ---[ end trace ]---
+ *
+ * With bh_config.warn_fatal, the process aborts after the report (the
+ * kernel's panic_on_warn), which is how tests make misuse fatal.
+ * All of these are async-signal-safe as far as formatting with vsnprintf
+ * and symbolising with dladdr are in glibc.
+ */
+#ifndef BH_LOG_H
+#define BH_LOG_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+#include "compiler.h"
+#include "export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Print a message at `level` (a BH_LOG_* value), prefixed like dmesg. */
+BH_API void bh_printk(int level, const char *fmt, ...) bh_printf_format(2, 3);
+BH_API void bh_vprintk(int level, const char *fmt, va_list ap);
+
+/*
+ * Emit a WARNING report: header with CPU, PID and caller location, the
+ * formatted message, a backtrace. Returns true (for `if (WARN(...))`).
+ */
+BH_API bool bh__warn(const char *file, int line, const char *func,
+		     const char *fmt, ...) bh_printf_format(4, 5);
+/* Same, titled "BUG:" as the kernel's scheduling-while-atomic reports. */
+BH_API bool bh__bug(const char *file, int line, const char *func,
+		    const char *fmt, ...) bh_printf_format(4, 5);
+
+#define BH_WARN(cond, ...)                                                     \
+	({                                                                     \
+		bool bh__c_ = !!(cond);                                        \
+		if (bh_unlikely(bh__c_))                                       \
+			bh__warn(__FILE__, __LINE__, __func__, __VA_ARGS__);   \
+		bh__c_;                                                        \
+	})
+#define BH_WARN_ON(cond) BH_WARN(cond, "WARN_ON(%s)", #cond)
+#define BH_WARN_ONCE(cond, ...)                                                \
+	({                                                                     \
+		static bool bh__warned_;                                       \
+		bool bh__c_ = !!(cond);                                        \
+		if (bh_unlikely(bh__c_) &&                                     \
+		    !__atomic_exchange_n(&bh__warned_, true,                   \
+					 __ATOMIC_RELAXED))                    \
+			bh__warn(__FILE__, __LINE__, __func__, __VA_ARGS__);   \
+		bh__c_;                                                        \
+	})
+#define BH_WARN_ON_ONCE(cond) BH_WARN_ONCE(cond, "WARN_ON_ONCE(%s)", #cond)
+
+/* Number of WARN/BUG reports since bh_init() (tests assert on it). */
+BH_API unsigned long bh_warn_count(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared helpers for the cmocka tests.
+ *
+ * - A log sink that captures every diagnostic, so tests assert on the exact
+ *   text of a WARN rather than on stderr.
+ * - Runtime setup in deterministic mode (no threads; the test steps bh CPUs)
+ *   or threaded mode.
+ * - Bounded waits: a concurrency test waits for a counter with a deadline and
+ *   fails if it passes, never sleep()s to "let it happen".
+ */
+#ifndef BH_TEST_HARNESS_H
+#define BH_TEST_HARNESS_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <bh.h>
+
+#define TH_LOG_SIZE (256 * 1024)
+
+struct th_log {
+	char text[TH_LOG_SIZE];
+	size_t len;
+	unsigned int messages;
+	bool echo; /* also copy to stderr (set TH_LOG_ECHO=1) */
+};
+
+static struct th_log th_log;
+
+static inline void th_log_sink(void *arg, int level, const char *text,
+			       size_t len)
+{
+	struct th_log *l = arg;
+	(void)level;
+	/* Messages from several threads: reserve space atomically. */
+	size_t at = __atomic_fetch_add(&l->len, len, __ATOMIC_RELAXED);
+	if (at + len < TH_LOG_SIZE)
+		memcpy(l->text + at, text, len);
+	__atomic_fetch_add(&l->messages, 1, __ATOMIC_RELAXED);
+	if (l->echo)
+		fwrite(text, 1, len, stderr);
+}
+
+static inline void th_log_clear(void)
+{
+	memset(th_log.text, 0, sizeof(th_log.text));
+	__atomic_store_n(&th_log.len, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&th_log.messages, 0, __ATOMIC_RELAXED);
+}
+
+/* True if the captured log contains `needle`. */
+static inline bool th_log_has(const char *needle)
+{
+	return strstr(th_log.text, needle) != NULL;
+}
+
+static inline void th_config(struct bh_config *cfg, int nr_cpus,
+			     bool deterministic)
+{
+	bh_config_init(cfg);
+	cfg->nr_cpus = nr_cpus;
+	cfg->deterministic = deterministic;
+	cfg->log = th_log_sink;
+	cfg->log_arg = &th_log;
+	const char *echo = getenv("TH_LOG_ECHO");
+	th_log.echo = echo && *echo == '1';
+}
+
+/* bh_init with the capture sink; asserts success. */
+static inline void th_init(int nr_cpus, bool deterministic)
+{
+	struct bh_config cfg;
+	th_log_clear();
+	th_config(&cfg, nr_cpus, deterministic);
+	assert_int_equal(bh_init(&cfg), 0);
+}
+
+static inline void th_shutdown(void)
+{
+	assert_true(bh_shutdown() >= 0);
+	bh_thread_set_cpu(-1);
+}
+
+static inline uint64_t th_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Default bound for waits that should finish in microseconds. */
+#define TH_WAIT_NS (10ull * 1000000000ull)
+
+/*
+ * Wait until *counter >= target, yielding, at most TH_WAIT_NS. Returns true
+ * if reached. The bound only turns a bug into a failure instead of a hang.
+ */
+static inline bool th_wait_ge(const unsigned long *counter, unsigned long target)
+{
+	uint64_t deadline = th_now_ns() + TH_WAIT_NS;
+	while (__atomic_load_n(counter, __ATOMIC_ACQUIRE) < target) {
+		if (th_now_ns() > deadline)
+			return false;
+		sched_yield();
+	}
+	return true;
+}
+
+#endif
