@@ -36,6 +36,15 @@ BH_API void bh_printk(int level, const char *fmt, ...) bh_printf_format(2, 3);
 BH_API void bh_vprintk(int level, const char *fmt, va_list ap);
 
 /*
+ * printk as the kernel spells it: the level is an optional prefix of the
+ * format, "\001" followed by a digit '0'..'7' (the kernel's KERN_* strings,
+ * e.g. KERN_INFO is "\0016"); without one the level is BH_LOG_WARNING, the
+ * kernel's default message level. "\001c" (KERN_CONT) continues the
+ * previous line. Returns the number of characters printed.
+ */
+BH_API int bh_kprintf(const char *fmt, ...) bh_printf_format(1, 2);
+
+/*
  * Emit a WARNING report: header with CPU, PID and caller location, the
  * formatted message, a backtrace. Returns true (for `if (WARN(...))`).
  */
