@@ -2,13 +2,225 @@
 /*
  * Internal interfaces shared between the library's source files (and
  * reachable by the tests, which link the static library). Not installed.
+ *
+ * Locking legend for the fields below (as kernel/workqueue.c does it):
+ *   I  set by bh_init() before any thread starts, read-only after
+ *   A  atomic: only touched with __atomic builtins; the comment at each
+ *      use names the order and its partner
+ *   O  owner: only the thread that holds the bh CPU's `owner` flag
+ *   T  this thread only (thread-local), possibly interrupted by a signal
+ *      handler of the same thread that restores what it changes
  */
 #ifndef BH_INTERNAL_H
 #define BH_INTERNAL_H
 
+#include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "bh.h"
+
+#define BH__TLS __attribute__((tls_model("initial-exec")))
+#define BH__CACHELINE 128
+
+/* One spin-wait hint to the CPU (PAUSE on x86, YIELD on arm64). */
+static inline void bh__cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+#endif
+} /* two lines: adjacent-line prefetch pairs them */
+
+/* ---- runtime ---------------------------------------------------------- */
+
+enum { BH__STOPPED = 0, BH__RUNNING = 1 };
+
+struct bh__runtime {
+	int live;            /* A: 1 while usable (running, not a fork child) */
+	int state;           /* A: BH__STOPPED / BH__RUNNING */
+	int forked;          /* A: set in a child forked while running */
+	int nr_cpus;         /* I */
+	unsigned int hz;     /* I */
+	bool deterministic;  /* I */
+	bool warn_fatal;     /* I */
+	bool pin_threads;    /* I */
+	int log_level;       /* I */
+	bh_log_fn log;       /* I */
+	void *log_arg;       /* I */
+	unsigned long initial_jiffies; /* I */
+	uint64_t clock_base_ns;        /* I: CLOCK_MONOTONIC at init */
+	uint64_t tick_ns;              /* I: 1e9 / hz */
+	unsigned long max_softirq_time; /* I: msecs_to_jiffies(2), S13 */
+	unsigned long virtual_ticks;    /* A: deterministic clock */
+	unsigned long warn_count;       /* A */
+	/* real CPU -> bh CPU, so the hot path needs no division */
+	uint16_t cpu_map[1024]; /* I */
+};
+
+extern struct bh__runtime bh__rt;
+
+static inline bool bh__live(void)
+{
+	/* Relaxed: init/shutdown are not concurrent with calls (documented);
+	 * the fork child flips it before any code of the child runs. */
+	return __atomic_load_n(&bh__rt.live, __ATOMIC_RELAXED) == 1;
+}
+
+/* Warn once and return -ENXIO or -ECHILD for a call made while !live. */
+int bh__dead_error(const char *what);
+
+/* ---- bh CPUs ---------------------------------------------------------- */
+
+/*
+ * The pending word of a bh CPU: bits 0..9 are the softirq vectors;
+ * SLEEPING says ksoftirqd/N is (about to be) blocked in FUTEX_WAIT on this
+ * word, so whoever needs it running must clear the bit and FUTEX_WAKE;
+ * STOP asks the thread to exit. One word makes "set a bit and learn whether
+ * the thread sleeps" a single atomic step (see bh__raise_on()).
+ */
+#define BH__PENDING_MASK ((1u << BH_NR_SOFTIRQS) - 1)
+#define BH__PENDING_STOP (1u << 30)
+#define BH__PENDING_SLEEPING (1u << 31)
+
+struct bh__cpu {
+	/* Written by producers: any thread, any signal handler. */
+	uint32_t pending;                 /* A */
+	uint32_t parked_kick;             /* A: tasklet_enable() unparks */
+	struct bh_tasklet *tasklets[2];   /* A: Treiber stacks, HI / normal */
+
+	/* Written by the owner: whoever runs this CPU's softirqs. */
+	uint32_t owner __attribute__((aligned(BH__CACHELINE))); /* A */
+	struct bh_tasklet *parked[2];          /* O: disabled, scheduled */
+	unsigned long long counts[BH_NR_SOFTIRQS]; /* O writes, A reads */
+
+	int id;           /* I */
+	int tid;          /* A: ksoftirqd/N's tid, 0 when none */
+	bool has_thread;  /* I */
+	pthread_t thread; /* I */
+} __attribute__((aligned(BH__CACHELINE)));
+
+extern struct bh__cpu bh__cpus[BH_MAX_CPUS];
+
+/* ---- per-thread context ----------------------------------------------- */
+
+#define BH__HELD_MAX 64
+#define BH__HARDIRQ_NEST_MAX 16
+
+struct bh__thread {
+	unsigned int preempt_count; /* T */
+	unsigned int irqs_off;      /* T */
+	/* bh CPU + 1 fixed for an atomic section (0: not in one) */
+	int atomic_cpu1;            /* T */
+	int override_cpu1;          /* T: bh_thread_set_cpu() + 1 */
+	int tid;                    /* T: cached gettid() */
+	unsigned int signal_nest;   /* T: hardirq levels entered from signals */
+	bool is_ksoftirqd;          /* T */
+	const struct bh_tasklet *running_tasklet; /* T: own-callback checks */
+	int saved_cpu1[BH__HARDIRQ_NEST_MAX];     /* T: per hardirq level */
+	/* top halves held while irqs are off (SPEC U4), in arrival order */
+	struct bh__hardirq *held[BH__HELD_MAX]; /* T */
+	unsigned int held_n;                    /* T */
+};
+
+extern __thread struct bh__thread bh__self BH__TLS;
+
+/*
+ * Keep the compiler from moving thread-context updates across each other:
+ * a signal handler on this thread reads them (the hardware analogue is
+ * program order on one CPU, so a signal fence is all that is needed).
+ */
+#define bh__signal_barrier() __atomic_signal_fence(__ATOMIC_SEQ_CST)
+
+int bh__real_cpu(void);
+
+/* The bh CPU of the calling context (see bh_smp_processor_id()). */
+static inline int bh__this_cpu(void)
+{
+	struct bh__thread *s = &bh__self;
+	if (s->atomic_cpu1)
+		return s->atomic_cpu1 - 1;
+	/* An override left from a runtime with more CPUs is ignored. */
+	if (s->override_cpu1 && s->override_cpu1 <= bh__rt.nr_cpus)
+		return s->override_cpu1 - 1;
+	return bh__real_cpu();
+}
+
+static inline bool bh__in_interrupt(const struct bh__thread *s)
+{
+	return s->preempt_count &
+	       (BH_NMI_MASK | BH_HARDIRQ_MASK | BH_SOFTIRQ_MASK);
+}
+
+/* Raise/lower the preempt count, pinning the bh CPU while non-zero. */
+void bh__atomic_enter(unsigned int offset);
+void bh__atomic_exit(unsigned int offset);
+
+int bh__gettid(void);
+
+/* ---- softirq core ----------------------------------------------------- */
+
+/*
+ * Mark `nr` pending on `c`. Wakes ksoftirqd when the raise cannot be left
+ * to the current context: from plain task context (S11), or for another
+ * bh CPU (an IPI). Async-signal-safe, lock-free, no allocation.
+ */
+void bh__raise_on(struct bh__cpu *c, unsigned int nr);
+void bh__wakeup_ksoftirqd(struct bh__cpu *c);
+
+/*
+ * Run c's pending softirqs in the calling thread (S5, S12) if no other
+ * thread is doing so. Returns the number of handler invocations.
+ */
+int bh__do_softirq(struct bh__cpu *c);
+
+/* Called by bh_local_bh_enable()/bh_irq_exit() when softirqs may run. */
+void bh__softirq_maybe_run(int cpu);
+
+/* The library's own vectors (HI, TASKLET) dispatch through this. */
+typedef void (*bh__vector_fn)(struct bh__cpu *c, unsigned int nr);
+void bh__softirq_install(unsigned int nr, bh__vector_fn fn);
+
+/* ---- tasklets --------------------------------------------------------- */
+
+void bh__tasklet_action(struct bh__cpu *c, unsigned int nr);
+/* Shutdown: cancel what could not run, report each; returns how many. */
+int bh__tasklet_cancel_leftovers(struct bh__cpu *c);
+
+/* ---- waiting on a word ------------------------------------------------ */
+
+/*
+ * A hashed table of futex sequence words (the kernel's wait_var_event
+ * idea): a waiter reads the bucket's sequence, publishes its interest in
+ * the object (a WAITERS bit), re-checks its condition and sleeps on the
+ * sequence; a waker that finds the WAITERS bit bumps the sequence and wakes
+ * the bucket. Spurious wake-ups are possible and harmless.
+ */
+uint32_t bh__waitvar_seq(const void *obj);
+void bh__waitvar_sleep(const void *obj, uint32_t seq, long timeout_ns);
+void bh__waitvar_wake(const void *obj);
+
+/* ---- futex ------------------------------------------------------------ */
+
+int bh__futex_wait(uint32_t *addr, uint32_t val, long timeout_ns);
+int bh__futex_wake(uint32_t *addr, int n);
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t bh__monotonic_ns(void);
+
+/* ---- log -------------------------------------------------------------- */
+
+void bh__log_write(int level, const char *text, size_t len);
+/* Name of the function containing `addr`, or NULL. */
+const char *bh__symbol_name(const void *addr, char *buf, size_t len);
+/* dmesg-style clock: seconds since bh_init() as "[    0.123456] ". */
+void bh__log_reset_clock(void);
+
+/* ---- top halves (see context.c) ---------------------------------------- */
 
 /*
  * A top half as the dispatchers see it: one per interrupt source (line).

@@ -54,6 +54,9 @@ BH_API bool bh__warn(const char *file, int line, const char *func,
 BH_API bool bh__bug(const char *file, int line, const char *func,
 		    const char *fmt, ...) bh_printf_format(4, 5);
 
+/* Changes at each bh_init(); lets BH_WARN_ONCE fire once per runtime. */
+BH_API unsigned long bh__warn_generation(void);
+
 #define BH_WARN(cond, ...)                                                     \
 	({                                                                     \
 		bool bh__c_ = !!(cond);                                        \
@@ -62,14 +65,18 @@ BH_API bool bh__bug(const char *file, int line, const char *func,
 		bh__c_;                                                        \
 	})
 #define BH_WARN_ON(cond) BH_WARN(cond, "WARN_ON(%s)", #cond)
+/* Once per call site and per runtime: bh_init() re-arms them. */
 #define BH_WARN_ONCE(cond, ...)                                                \
 	({                                                                     \
-		static bool bh__warned_;                                       \
+		static unsigned long bh__warned_gen_;                          \
 		bool bh__c_ = !!(cond);                                        \
-		if (bh_unlikely(bh__c_) &&                                     \
-		    !__atomic_exchange_n(&bh__warned_, true,                   \
-					 __ATOMIC_RELAXED))                    \
-			bh__warn(__FILE__, __LINE__, __func__, __VA_ARGS__);   \
+		if (bh_unlikely(bh__c_)) {                                     \
+			unsigned long bh__g_ = bh__warn_generation();          \
+			if (__atomic_exchange_n(&bh__warned_gen_, bh__g_,      \
+						__ATOMIC_RELAXED) != bh__g_)   \
+				bh__warn(__FILE__, __LINE__, __func__,         \
+					 __VA_ARGS__);                         \
+		}                                                              \
 		bh__c_;                                                        \
 	})
 #define BH_WARN_ON_ONCE(cond) BH_WARN_ONCE(cond, "WARN_ON_ONCE(%s)", #cond)

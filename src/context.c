@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Execution contexts: the per-thread preempt count, bottom-half and
+ * interrupt masking, hardirq entry/exit, and might_sleep().
+ *
+ * Everything here is thread-local and touched by one thread only, but a
+ * signal handler of that thread may run top halves between any two
+ * instructions. The handler raises the count on entry and restores it, and
+ * the cpu pin, on exit, so the interrupted read-modify-write sequences
+ * still store the right value: the kernel's argument for its preempt count.
+ * bh__signal_barrier() keeps the compiler from reordering the updates past
+ * the code they guard.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+__thread struct bh__thread bh__self BH__TLS;
+
+int bh__gettid(void)
+{
+	struct bh__thread *s = &bh__self;
+	if (!s->tid)
+		s->tid = (int)syscall(SYS_gettid);
+	return s->tid;
+}
+
+int bh__real_cpu(void)
+{
+	/* glibc reads the rseq area here: no system call. */
+	int cpu = sched_getcpu();
+	int n = bh__rt.nr_cpus;
+	if (cpu < 0 || n <= 0)
+		return 0;
+	if (cpu < (int)(sizeof(bh__rt.cpu_map) / sizeof(bh__rt.cpu_map[0])))
+		return bh__rt.cpu_map[cpu];
+	return cpu % n;
+}
+
+int bh_smp_processor_id(void)
+{
+	return bh__this_cpu();
+}
+
+unsigned int bh_preempt_count(void)
+{
+	return bh__self.preempt_count;
+}
+
+bool bh_in_nmi(void)
+{
+	return bh__self.preempt_count & BH_NMI_MASK;
+}
+
+bool bh_in_hardirq(void)
+{
+	return bh__self.preempt_count & BH_HARDIRQ_MASK;
+}
+
+bool bh_in_softirq(void)
+{
+	return bh__self.preempt_count & BH_SOFTIRQ_MASK;
+}
+
+bool bh_in_serving_softirq(void)
+{
+	return bh__self.preempt_count & BH_SOFTIRQ_OFFSET;
+}
+
+bool bh_in_interrupt(void)
+{
+	return bh__in_interrupt(&bh__self);
+}
+
+bool bh_in_task(void)
+{
+	/* S15: a bh-disabled section of a task is still task context. */
+	return !(bh__self.preempt_count &
+		 (BH_NMI_MASK | BH_HARDIRQ_MASK | BH_SOFTIRQ_OFFSET));
+}
+
+bool bh_in_atomic(void)
+{
+	return bh__self.preempt_count != 0;
+}
+
+bool bh_irqs_disabled(void)
+{
+	return bh__self.irqs_off != 0;
+}
+
+static bool atomic_now(const struct bh__thread *s)
+{
+	return s->preempt_count || s->irqs_off;
+}
+
+/*
+ * Entering the first atomic level pins the bh CPU for the whole section, as
+ * disabling preemption pins a kernel task to its CPU.
+ */
+void bh__atomic_enter(unsigned int offset)
+{
+	struct bh__thread *s = &bh__self;
+	if (!atomic_now(s))
+		s->atomic_cpu1 = bh__this_cpu() + 1;
+	bh__signal_barrier();
+	s->preempt_count += offset;
+	bh__signal_barrier();
+}
+
+void bh__atomic_exit(unsigned int offset)
+{
+	struct bh__thread *s = &bh__self;
+	bh__signal_barrier();
+	s->preempt_count -= offset;
+	bh__signal_barrier();
+	if (!atomic_now(s))
+		s->atomic_cpu1 = 0;
+}
+
+void bh_preempt_disable(void)
+{
+	bh__atomic_enter(BH_PREEMPT_OFFSET);
+}
+
+void bh_preempt_enable(void)
+{
+	if (BH_WARN_ONCE(!(bh__self.preempt_count & BH_PREEMPT_MASK),
+			 "bh: preempt_enable() without preempt_disable()"))
+		return;
+	bh__atomic_exit(BH_PREEMPT_OFFSET);
+}
+
+void bh_local_bh_disable(void)
+{
+	bh__atomic_enter(BH_SOFTIRQ_DISABLE_OFFSET);
+}
+
+void bh_local_bh_enable(void)
+{
+	struct bh__thread *s = &bh__self;
+	if (BH_WARN_ONCE((s->preempt_count & BH_SOFTIRQ_MASK) <
+				 BH_SOFTIRQ_DISABLE_OFFSET,
+			 "bh: local_bh_enable() without local_bh_disable() "
+			 "(preempt_count %08x)",
+			 s->preempt_count))
+		return;
+	/* The kernel's __local_bh_enable_ip() rule. */
+	BH_WARN_ONCE(bh_in_hardirq() || s->irqs_off,
+		     "bh: local_bh_enable() with interrupts disabled or in "
+		     "hardirq context");
+	int cpu = bh__this_cpu();
+	bh__signal_barrier();
+	s->preempt_count -= BH_SOFTIRQ_DISABLE_OFFSET;
+	bh__signal_barrier();
+	/* S9/S10: only the enable that leaves interrupt context runs them. */
+	if (!bh__in_interrupt(s) && !s->irqs_off && bh__live())
+		bh__softirq_maybe_run(cpu);
+	if (!atomic_now(s))
+		s->atomic_cpu1 = 0;
+}
+
+/* ---- hardirq ---------------------------------------------------------- */
+
+void bh_irq_enter(void)
+{
+	struct bh__thread *s = &bh__self;
+	unsigned int level = (s->preempt_count & BH_HARDIRQ_MASK) >> 16;
+	if (level < BH__HARDIRQ_NEST_MAX)
+		s->saved_cpu1[level] = s->atomic_cpu1;
+	if (!s->atomic_cpu1)
+		s->atomic_cpu1 = bh__this_cpu() + 1;
+	bh__signal_barrier();
+	s->preempt_count += BH_HARDIRQ_OFFSET;
+	bh__signal_barrier();
+}
+
+void bh_irq_exit(void)
+{
+	struct bh__thread *s = &bh__self;
+	if (BH_WARN_ONCE(!(s->preempt_count & BH_HARDIRQ_MASK),
+			 "bh: irq_exit() outside hardirq context"))
+		return;
+	int cpu = bh__this_cpu();
+	bh__signal_barrier();
+	s->preempt_count -= BH_HARDIRQ_OFFSET;
+	bh__signal_barrier();
+	/*
+	 * S9: leaving the outermost interrupt level runs pending softirqs,
+	 * unless bh is disabled or this was a nested level (in_interrupt()),
+	 * or interrupts are still off. A top half that ran in a signal
+	 * handler hands them to ksoftirqd/N: bottom halves may call what a
+	 * signal handler must not (the kernel does the same under threadirqs,
+	 * S18).
+	 */
+	if (!bh__in_interrupt(s) && !s->irqs_off && bh__live()) {
+		if (s->signal_nest)
+			bh__wakeup_ksoftirqd(&bh__cpus[cpu]);
+		else
+			bh__softirq_maybe_run(cpu);
+	}
+	unsigned int level = (s->preempt_count & BH_HARDIRQ_MASK) >> 16;
+	if (level < BH__HARDIRQ_NEST_MAX)
+		s->atomic_cpu1 = s->saved_cpu1[level];
+}
+
+static void run_hardirq(struct bh__hardirq *h, bool in_signal)
+{
+	struct bh__thread *s = &bh__self;
+	/* Hardirq handlers run with interrupts off, as on the hardware. */
+	unsigned int irqs = s->irqs_off;
+	s->irqs_off = 1;
+	if (in_signal)
+		s->signal_nest++;
+	bh_irq_enter();
+	h->fn(h->arg);
+	s->irqs_off = irqs;
+	bh__signal_barrier();
+	bh_irq_exit();
+	if (in_signal)
+		s->signal_nest--;
+}
+
+int bh__hardirq_run(struct bh__hardirq *h, bool in_signal)
+{
+	struct bh__thread *s = &bh__self;
+	if (s->irqs_off) {
+		/* U4: hold it; one pending entry per source, like a latch. */
+		if (!h->held) {
+			if (s->held_n >= BH__HELD_MAX) {
+				BH_WARN_ONCE(1, "bh: more than %d interrupt "
+						"sources held while irqs are off",
+					     BH__HELD_MAX);
+				return 0;
+			}
+			h->held = 1;
+			s->held[s->held_n] = h;
+			bh__signal_barrier();
+			s->held_n++;
+		}
+		return 0;
+	}
+	run_hardirq(h, in_signal);
+	return 1;
+}
+
+/*
+ * Run the top halves held while interrupts were off, in arrival order,
+ * with interrupts still off (a held source that fires again meanwhile stays
+ * coalesced). Called with irqs_off set; returns with it set.
+ */
+static void replay_held(void)
+{
+	struct bh__thread *s = &bh__self;
+	unsigned int i = 0;
+	while (i < s->held_n) {
+		struct bh__hardirq *h = s->held[i++];
+		h->held = 0;
+		bh__signal_barrier();
+		bh_irq_enter();
+		h->fn(h->arg);
+		bh_irq_exit(); /* irqs still off: softirqs wait for below */
+	}
+	s->held_n = 0;
+}
+
+static void irqs_on(void)
+{
+	struct bh__thread *s = &bh__self;
+	for (;;) {
+		if (s->held_n)
+			replay_held();
+		bh__signal_barrier();
+		s->irqs_off = 0;
+		bh__signal_barrier();
+		/*
+		 * A signal that landed between the last check and the store
+		 * above was held and would wait for the next restore: take
+		 * interrupts off again and replay it now.
+		 */
+		if (!s->held_n)
+			break;
+		s->irqs_off = 1;
+	}
+	if (!s->preempt_count) {
+		/* Softirqs raised by the replayed top halves run now (S9). */
+		int cpu = bh__this_cpu();
+		if (bh__live() &&
+		    (__atomic_load_n(&bh__cpus[cpu].pending, __ATOMIC_RELAXED) &
+		     BH__PENDING_MASK))
+			bh__softirq_maybe_run(cpu);
+		s->atomic_cpu1 = 0;
+	}
+}
+
+unsigned long bh_local_irq_save(void)
+{
+	struct bh__thread *s = &bh__self;
+	unsigned long flags = s->irqs_off;
+	if (!atomic_now(s))
+		s->atomic_cpu1 = bh__this_cpu() + 1;
+	bh__signal_barrier();
+	s->irqs_off = 1;
+	bh__signal_barrier();
+	return flags;
+}
+
+void bh_local_irq_restore(unsigned long flags)
+{
+	if (!flags)
+		irqs_on();
+}
+
+void bh_local_irq_disable(void)
+{
+	(void)bh_local_irq_save();
+}
+
+void bh_local_irq_enable(void)
+{
+	if (bh__self.irqs_off)
+		irqs_on();
+}
+
+/* ---- might_sleep ------------------------------------------------------ */
+
+bool bh__might_sleep(const char *file, int line)
+{
+	struct bh__thread *s = &bh__self;
+	if (!s->preempt_count && !s->irqs_off)
+		return true;
+	char comm[16] = "?";
+	prctl(PR_GET_NAME, comm, 0, 0, 0);
+	bh__bug(file, line, __func__,
+		"sleeping function called from invalid context at %s:%d\n"
+		"in_atomic(): %d, irqs_disabled(): %d, non_block: 0, pid: %d, "
+		"name: %s\n"
+		"preempt_count: %x, expected: 0\n"
+		"RCU nest depth: 0, expected: 0",
+		file, line, s->preempt_count != 0, s->irqs_off != 0,
+		bh__gettid(), comm, s->preempt_count);
+	if (s->running_tasklet)
+		bh_printk(BH_LOG_ERR, "bh: in tasklet %p\n",
+			  (const void *)s->running_tasklet);
+	return false;
+}
