@@ -272,9 +272,12 @@ static void replay_held(void)
 static void irqs_on(void)
 {
 	struct bh__thread *s = &bh__self;
+	bool replayed = false;
 	for (;;) {
-		if (s->held_n)
+		if (s->held_n) {
 			replay_held();
+			replayed = true;
+		}
 		bh__signal_barrier();
 		s->irqs_off = 0;
 		bh__signal_barrier();
@@ -288,12 +291,13 @@ static void irqs_on(void)
 		s->irqs_off = 1;
 	}
 	if (!s->preempt_count) {
-		/* Softirqs raised by the replayed top halves run now (S9). */
-		int cpu = bh__this_cpu();
-		if (bh__live() &&
-		    (__atomic_load_n(&bh__cpus[cpu].pending, __ATOMIC_RELAXED) &
-		     BH__PENDING_MASK))
-			bh__softirq_maybe_run(cpu);
+		/*
+		 * The replayed top halves' irq_exit was deferred to this
+		 * point (S9); a restore that replayed nothing runs nothing,
+		 * as the kernel's local_irq_restore() does not.
+		 */
+		if (replayed && bh__live())
+			bh__softirq_maybe_run(bh__this_cpu());
 		s->atomic_cpu1 = 0;
 	}
 }
