@@ -125,16 +125,17 @@ static void jit_tasklet_fn(struct bh_tasklet *t)
 
 /*
  * The top half of the third table: a signal handler standing in for an
- * interrupt handler. bh_irq_enter()/bh_irq_exit() bracket it as the
- * kernel's irq_enter()/irq_exit() bracket a hardware interrupt: inside,
- * in_interrupt() is true and nothing may sleep. Scheduling a tasklet is
- * async-signal-safe (SPEC U1), as tasklet_schedule() is hardirq-safe.
+ * interrupt handler. bh_signal_irq_enter()/bh_signal_irq_exit() bracket it
+ * as the kernel's irq_enter()/irq_exit() bracket a hardware interrupt:
+ * inside, in_interrupt() is true and nothing may sleep. Scheduling a
+ * tasklet is async-signal-safe (SPEC U1), as tasklet_schedule() is
+ * hardirq-safe.
  *
- * At the exit the pending softirqs run (SPEC S9). bh_irq_exit() cannot tell
- * an application's signal handler from other code, so they run right here,
- * still inside the handler and on the interrupted thread, as softirqs run
- * at irq_exit() on the interrupted task in the kernel: that is why the
- * tasklet sticks to async-signal-safe calls.
+ * At the exit the pending softirqs would run inline (SPEC S9); inside a
+ * signal handler that would put bottom halves where only async-signal-safe
+ * calls are allowed, so the signal variant hands them to ksoftirqd/N, as
+ * the kernel does under threadirqs (S18). The tasklet lines therefore come
+ * from ksoftirqd/N, after the handler has returned.
  */
 static void jit_top_half(int sig)
 {
@@ -142,12 +143,12 @@ static void jit_top_half(int sig)
 	unsigned long j;
 
 	(void)sig;
-	bh_irq_enter();
+	bh_signal_irq_enter();
 	j = bh_jiffies();
 	jit.prevjiffies = j;
 	jit_record(&jit, j);
 	bh_tasklet_schedule(&jit.tlet);
-	bh_irq_exit();
+	bh_signal_irq_exit();
 	errno = saved_errno;
 }
 
@@ -399,8 +400,8 @@ int main(int argc, char **argv)
 	       "tasklet\n"
 	       "# line 1: the top half, hardirq context (inirq 1), on the "
 	       "thread it interrupted\n"
-	       "# lines 2-%d: the tasklet, in softirq context, run when the "
-	       "top half exits\n",
+	       "# lines 2-%d: the tasklet, in softirq context, handed to "
+	       "ksoftirqd/N as the top half exits\n",
 	       lines);
 	jit_print(&jit);
 	status = 0;

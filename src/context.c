@@ -194,9 +194,9 @@ void bh_irq_exit(void)
 	 * S9: leaving the outermost interrupt level runs pending softirqs,
 	 * unless bh is disabled or this was a nested level (in_interrupt()),
 	 * or interrupts are still off. A top half that ran in a signal
-	 * handler hands them to ksoftirqd/N: bottom halves may call what a
-	 * signal handler must not (the kernel does the same under threadirqs,
-	 * S18).
+	 * handler (bh_signal_irq_enter(), or the library's own dispatch)
+	 * hands them to ksoftirqd/N: bottom halves may call what a signal
+	 * handler must not (the kernel does the same under threadirqs, S18).
 	 */
 	if (!bh__in_interrupt(s) && !s->irqs_off && bh__live()) {
 		if (s->signal_nest)
@@ -207,6 +207,21 @@ void bh_irq_exit(void)
 	unsigned int level = (s->preempt_count & BH_HARDIRQ_MASK) >> 16;
 	if (level < BH__HARDIRQ_NEST_MAX)
 		s->atomic_cpu1 = s->saved_cpu1[level];
+}
+
+void bh_signal_irq_enter(void)
+{
+	bh__self.signal_nest++;
+	bh__signal_barrier();
+	bh_irq_enter();
+}
+
+void bh_signal_irq_exit(void)
+{
+	bh_irq_exit();
+	bh__signal_barrier();
+	if (bh__self.signal_nest)
+		bh__self.signal_nest--;
 }
 
 static void run_hardirq(struct bh__hardirq *h, bool in_signal)

@@ -96,13 +96,21 @@ BH_API void bh_local_irq_enable(void);
  * Enter and leave hardirq context by hand, as the kernel's irq_enter() and
  * irq_exit() do around a top half. The library's own top-half dispatchers
  * call these; they are public for simulations and tests. The outermost
- * bh_irq_exit() runs pending softirqs (SPEC S9) unless bottom halves are
- * disabled on this thread or interrupts are off; when the top half ran in
- * a signal handler it wakes ksoftirqd/N instead (bottom halves never run
- * inside a signal handler, so they may call what a signal handler may not).
+ * bh_irq_exit() runs pending softirqs inline, on this thread (SPEC S9),
+ * unless bottom halves are disabled on this thread or interrupts are off.
  */
 BH_API void bh_irq_enter(void);
 BH_API void bh_irq_exit(void);
+
+/*
+ * The same pair for a top half that the application runs inside its own
+ * signal handler. The outermost exit hands pending softirqs to ksoftirqd/N
+ * instead of running them: bottom halves never run inside a signal
+ * handler, so they may call what a handler must not (the kernel likewise
+ * defers them to ksoftirqd under threadirqs, S18). Async-signal-safe.
+ */
+BH_API void bh_signal_irq_enter(void);
+BH_API void bh_signal_irq_exit(void);
 
 /*
  * SPEC U8/M15: report a kernel-style "sleeping function called from invalid

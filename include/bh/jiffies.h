@@ -31,7 +31,8 @@ BH_API unsigned int bh_jiffies_to_usecs(unsigned long j);
 
 /*
  * Deterministic mode only: move the virtual clock forward by `ticks`.
- * Returns 0, -EPERM when the runtime runs on the real clock, or -ENXIO.
+ * Returns 0, -EPERM when the runtime runs on the real clock, -ENXIO when
+ * it is not running, or -ECHILD in a forked child.
  */
 BH_API int bh_advance_jiffies(unsigned long ticks);
 

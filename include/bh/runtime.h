@@ -109,8 +109,9 @@ BH_API unsigned int bh_hz(void);
 /*
  * Make the calling thread behave as if it ran on bh CPU `cpu` (work it
  * schedules goes there, smp_processor_id() answers it), or pass -1 to go
- * back to following the real CPU. Returns 0 or -EINVAL. Not for use inside
- * an atomic section.
+ * back to following the real CPU (-1 is accepted at any time).
+ * Returns 0, -EINVAL (cpu out of range), -EBUSY (inside an atomic section,
+ * with a warning), -ENXIO (runtime not running), -ECHILD (forked child).
  */
 BH_API int bh_thread_set_cpu(int cpu);
 

@@ -76,7 +76,8 @@ BH_API unsigned long long bh_softirq_count(int cpu, unsigned int nr);
 /*
  * The counters as /proc/softirqs shows them (a header of CPU columns, one
  * row per vector). bh_softirqs_snprint() returns the length it needed, as
- * snprintf does; bh_softirqs_print() writes to `f`.
+ * snprintf does; bh_softirqs_print() writes to `f` and returns the length
+ * written, -EIO if the write failed or -ENOMEM. Not async-signal-safe.
  */
 BH_API int bh_softirqs_snprint(char *buf, size_t len);
 BH_API int bh_softirqs_print(FILE *f);

@@ -31,9 +31,14 @@
  *       tasklet's own callback.
  *
  * Errors (functions returning int): -EINVAL for a NULL or never
- * initialised tasklet, -ENXIO before bh_init()/after bh_shutdown(), -ECHILD
- * in a forked child, -EDEADLK where waiting could never end (the tasklet's
- * own callback, or atomic context). Each also logs a WARN naming the tasklet.
+ * initialised tasklet (every call). Calls that need the runtime (schedule,
+ * hi_schedule, kill) also return -ENXIO before bh_init()/after
+ * bh_shutdown() and -ECHILD in a forked child; disable, enable and the
+ * waits only touch the object and work without it. -EDEADLK where waiting
+ * could never end: a wait from the tasklet's own callback, or
+ * tasklet_kill() from interrupt context. The sleeping waits called from
+ * other atomic contexts report a might_sleep splat (M15) and then wait, as
+ * the kernel does. Each error also logs a WARN naming the tasklet.
  */
 #ifndef BH_TASKLET_H
 #define BH_TASKLET_H
