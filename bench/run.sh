@@ -1,0 +1,174 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# Build the benchmarks in a RelWithDebInfo tree and run all of them:
+#
+#   1. the already-pending path, instructions per call under callgrind
+#      (toggled on the loop function; N and 2N calls) and system calls
+#      (callgrind's sysCount inside the loop, and strace between markers),
+#      then nanoseconds per call;
+#   2. the first schedule with the target thread asleep (caller cost and
+#      schedule-to-run latency), same CPU and cross CPU;
+#   3. coalescing under a producer hammering one tasklet, cross and same CPU.
+#
+# Every timed program is run RUNS times; each run measures bh, libuv and the
+# raw limit interleaved, so ratios come from the same run. The summary gives,
+# per metric, the median over runs (and the spread). Nothing is asserted.
+#
+# Environment: BUILD (build tree, default build-bench), OUT (results folder),
+# RUNS (5), SAMPLES (wake samples per impl per run, 3000), CPU (the
+# measuring CPU, 0), CG_CALLS (calls under callgrind, 1000000),
+# COALESCE_MS (300), SKIP_CALLGRIND=1, SKIP_BUILD=1.
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$ROOT/build-bench}
+OUT=${OUT:-$BUILD/results-$(date +%Y%m%d-%H%M%S)}
+RUNS=${RUNS:-5}
+SAMPLES=${SAMPLES:-3000}
+CPU=${CPU:-0}
+CG_CALLS=${CG_CALLS:-1000000}
+COALESCE_MS=${COALESCE_MS:-300}
+
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+	cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DBH_SANITIZE= -DBH_BUILD_TESTS=OFF -DBH_BUILD_EXAMPLES=OFF \
+		>/dev/null
+	cmake --build "$BUILD" -j"$(nproc)" --target bench_pending bench_wake \
+		bench_coalesce >/dev/null
+fi
+BIN=$BUILD/bench
+mkdir -p "$OUT"
+LOG=$OUT/bench.log
+: >"$LOG"
+
+say() { printf '%s\n' "$*" | tee -a "$OUT/summary.txt"; }
+
+# ---- the machine ----
+{
+	echo "# machine"
+	echo "date:    $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "nproc:   $(nproc)"
+	echo "cpu:     $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+	echo "cpu id:  family $(grep -m1 'cpu family' /proc/cpuinfo | cut -d: -f2 | tr -d ' ') model $(grep -m1 '^model[[:space:]]*:' /proc/cpuinfo | cut -d: -f2 | tr -d ' ') stepping $(grep -m1 'stepping' /proc/cpuinfo | cut -d: -f2 | tr -d ' ')"
+	echo "mhz:     $(grep -m1 'cpu MHz' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+	echo "virt:    $(grep -q hypervisor /proc/cpuinfo && echo guest || echo bare metal)"
+	echo "kernel:  $(uname -r)"
+	echo "clock:   $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null || echo '?')"
+	echo "libuv:   $(pkg-config --modversion libuv 2>/dev/null || echo '?')"
+	echo "cc:      $(${CC:-cc} --version | head -1)"
+	echo "commit:  $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
+	echo "build:   RelWithDebInfo (-O2 -g), libbh.so and libuv.so linked dynamically"
+	echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) at start"
+	echo
+} | tee "$OUT/summary.txt"
+
+# ---- 1. the already-pending path under callgrind ----
+# Self cost of one function in a callgrind output file.
+cg_self() {
+	callgrind_annotate --threshold=100 --inclusive=no "$1" 2>/dev/null |
+		awk -v fn=":$2 " 'index($0, fn) { gsub(",", "", $1); print $1; exit }'
+}
+# "totals:" of a file: Ir, then sysCount (absent, i.e. 0, when none).
+cg_totals() { awk '/^totals:/ { print $2 + 0, $3 + 0; exit }' "$1"; }
+
+if [ "${SKIP_CALLGRIND:-0}" != 1 ] && command -v valgrind >/dev/null; then
+	say "# 1. already-pending schedule: instructions per call (callgrind)"
+	say "#    per_iter: whole loop iteration, (Ir(2N) - Ir(N)) / N"
+	say "#    in_function: inside the library function and its callees"
+	say "#    call_incl: in_function + the call and the PLT jump"
+	N=$CG_CALLS
+	for impl in bh uv raw; do
+		for n in $N $((2 * N)); do
+			valgrind --tool=callgrind --collect-systime=yes \
+				--toggle-collect="pending_loop_$impl" \
+				--callgrind-out-file="$OUT/callgrind.$impl.$n.out" \
+				"$BIN/bench_pending" count "$impl" "$n" \
+				>>"$LOG" 2>"$OUT/callgrind.$impl.$n.err"
+		done
+		set -- $(cg_totals "$OUT/callgrind.$impl.$N.out")
+		ir1=$1 sys1=$2
+		set -- $(cg_totals "$OUT/callgrind.$impl.$((2 * N)).out")
+		ir2=$1 sys2=$2
+		self=$(cg_self "$OUT/callgrind.$impl.$N.out" "pending_loop_$impl")
+		# Calls into another object go through the PLT: one more jump.
+		plt=1
+		[ "$impl" = raw ] && plt=0
+		awk -v impl="$impl" -v n="$N" -v ir1="$ir1" -v ir2="$ir2" \
+			-v self="${self:-0}" -v plt="$plt" -v s1="$sys1" -v s2="$sys2" 'BEGIN {
+			fn = (ir1 - self) / n
+			printf "BENCH pending_instr %s per_iter=%.2f in_function=%.2f call_incl=%.2f syscalls_in_loop=%d\n",
+				impl, (ir2 - ir1) / n, fn, fn + 1 + plt, s1 + s2 }' |
+			tee -a "$LOG" >/dev/null
+		callgrind_annotate --threshold=100 --inclusive=no \
+			"$OUT/callgrind.$impl.$N.out" >"$OUT/callgrind.$impl.annotate.txt" 2>/dev/null || true
+	done
+	# Source-level annotation of the library's hot function, for reading.
+	callgrind_annotate --auto=yes --threshold=100 \
+		"$OUT/callgrind.bh.$N.out" >"$OUT/callgrind.bh.source.txt" 2>/dev/null || true
+	grep '^BENCH pending_instr' "$LOG" | tee -a "$OUT/summary.txt"
+	say
+fi
+
+# System calls made by the measuring thread between the two getppid markers.
+if command -v strace >/dev/null; then
+	say "# 1b. system calls of the calling thread inside the pending loop (strace)"
+	for impl in bh uv raw; do
+		if strace -f -qq -o "$OUT/strace.$impl.log" "$BIN/bench_pending" count \
+			"$impl" 1000000 >"$OUT/strace.$impl.out" 2>&1; then
+			tid=$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^tid=/) { sub("tid=", "", $i); print $i } }' \
+				"$OUT/strace.$impl.out")
+			awk -v tid="$tid" -v impl="$impl" '
+				$1 == tid && /getppid\(\)/ { m++; next }
+				$1 == tid && m == 1 { n++; print > "/dev/stderr" }
+				END { printf "BENCH pending_strace %s markers=%d syscalls_in_loop=%d\n", impl, m, n }' \
+				"$OUT/strace.$impl.log" 2>"$OUT/strace.$impl.inloop.txt" |
+				tee -a "$LOG" "$OUT/summary.txt"
+		else
+			say "strace could not run ($impl): see $OUT/strace.$impl.out"
+		fi
+	done
+	say
+fi
+
+# ---- timed runs ----
+i=1
+while [ "$i" -le "$RUNS" ]; do
+	echo "run $i/$RUNS" >&2
+	"$BIN/bench_pending" time 1 >>"$LOG"
+	"$BIN/bench_wake" same -c "$CPU" -n "$SAMPLES" >>"$LOG"
+	"$BIN/bench_wake" cross -c "$CPU" -n "$SAMPLES" >>"$LOG"
+	"$BIN/bench_coalesce" cross -c "$CPU" -d "$COALESCE_MS" >>"$LOG"
+	"$BIN/bench_coalesce" same -c "$CPU" -d "$COALESCE_MS" >>"$LOG"
+	i=$((i + 1))
+done
+
+say "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min) after the timed runs"
+say
+
+# Median over runs of every metric: "bench impl metric median [min..max] (n)".
+say "# medians over $RUNS runs: benchmark impl metric median [min .. max]"
+awk '$1 == "BENCH" && $2 !~ /^pending_(instr|strace|count)$/ {
+	for (i = 4; i <= NF; i++) {
+		split($i, kv, "=")
+		if (kv[1] != "round" && kv[1] != "tid")
+			print $2, $3, kv[1], kv[2]
+	}
+}' "$LOG" | sort -k1,1 -k2,2 -k3,3 -k4,4g | awk '
+function emit() {
+	med = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+	printf "%-15s %-6s %-26s %12.3f  [%g .. %g] (n=%d)\n", b, im, me, med, v[1], v[n], n
+}
+{
+	key = $1 " " $2 " " $3
+	if (key != prev) {
+		if (prev != "")
+			emit()
+		prev = key; b = $1; im = $2; me = $3; n = 0
+	}
+	v[++n] = $4
+}
+END { if (prev != "") emit() }' | tee -a "$OUT/summary.txt"
+
+echo >&2
+echo "raw lines: $LOG; summary: $OUT/summary.txt" >&2
