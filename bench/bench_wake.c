@@ -37,7 +37,11 @@
 enum impl { IMPL_FUTEX, IMPL_BH, IMPL_UV, NR_IMPL };
 static const char *const impl_name[NR_IMPL] = {"futex", "bh", "uv"};
 
-/* Written by the target thread before it raises `done`, read after. */
+/*
+ * The callback's clock reading: written by the target thread before it
+ * raises `done` (release), read by the measuring thread after it sees
+ * `done` (acquire). At shutdown the targets return without writing it.
+ */
 static uint64_t t_cb;
 static unsigned int done;
 static bool stopping;
@@ -57,10 +61,11 @@ static void *futex_waiter(void *arg)
 	for (;;) {
 		while (__atomic_load_n(&fx_go, __ATOMIC_ACQUIRE) == 0)
 			bench_futex_wait(&fx_go, 0);
-		t_cb = bench_now_ns();
+		uint64_t t = bench_now_ns();
 		__atomic_store_n(&fx_go, 0, __ATOMIC_RELAXED);
 		if (__atomic_load_n(&stopping, __ATOMIC_ACQUIRE))
 			return NULL;
+		t_cb = t;
 		bench_flag_raise(&done);
 	}
 }
@@ -92,11 +97,12 @@ static pid_t uv_tid;
 
 static void uv_cb(uv_async_t *a)
 {
-	t_cb = bench_now_ns();
+	uint64_t t = bench_now_ns();
 	if (__atomic_load_n(&stopping, __ATOMIC_ACQUIRE)) {
 		uv_close((uv_handle_t *)a, NULL);
 		return;
 	}
+	t_cb = t;
 	bench_flag_raise(&done);
 }
 
