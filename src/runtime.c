@@ -181,6 +181,13 @@ static int start_threads(void)
 			return -err;
 		}
 		c->has_thread = true;
+		/*
+		 * Name it from here too, so `ps -L` shows ksoftirqd/N as soon
+		 * as bh_init() returns (the thread names itself as well).
+		 */
+		char name[16];
+		snprintf(name, sizeof(name), "ksoftirqd/%d", i);
+		pthread_setname_np(c->thread, name);
 	}
 	return 0;
 }

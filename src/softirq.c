@@ -227,6 +227,8 @@ int bh_run_softirqs(int cpu)
 int bh_run_all(unsigned int max_loops)
 {
 	int total = 0;
+	if (!bh__live())
+		return bh__dead_error("bh_run_all");
 	if (!max_loops)
 		max_loops = 1000;
 	for (unsigned int loop = 0; loop < max_loops; loop++) {
