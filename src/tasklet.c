@@ -183,12 +183,20 @@ int bh_tasklet_hi_schedule(struct bh_tasklet *t)
 
 bool bh_tasklet_trylock(struct bh_tasklet *t)
 {
+	if (bh_unlikely(!t || t->bh_magic != BH_TASKLET_MAGIC)) {
+		bad_tasklet(t, "tasklet_trylock");
+		return false;
+	}
 	/* Acquire: the callback sees what the previous run stored. */
 	return !(__atomic_fetch_or(&t->state, T_RUN, __ATOMIC_ACQUIRE) & T_RUN);
 }
 
 void bh_tasklet_unlock(struct bh_tasklet *t)
 {
+	if (bh_unlikely(!t || t->bh_magic != BH_TASKLET_MAGIC)) {
+		bad_tasklet(t, "tasklet_unlock");
+		return;
+	}
 	/* Release: pairs with the next trylock and with waiters' loads. */
 	unsigned long old = __atomic_fetch_and(&t->state, ~(T_RUN | T_WAITERS),
 					       __ATOMIC_RELEASE);
@@ -247,7 +255,8 @@ static void unpark(struct bh__cpu *c, int list, unsigned int nr)
 	bool moved = false;
 	while (*link) {
 		struct bh_tasklet *t = *link;
-		if (__atomic_load_n(&t->count.counter, __ATOMIC_SEQ_CST) > 0) {
+		/* Negative counts (T15) are as unrunnable as positive ones. */
+		if (__atomic_load_n(&t->count.counter, __ATOMIC_SEQ_CST)) {
 			link = &t->next;
 			continue;
 		}
@@ -462,21 +471,53 @@ int bh_tasklet_unlock_spin_wait(struct bh_tasklet *t)
 
 /* ---- disable / enable ---------------------------------------------------- */
 
+/*
+ * The disable depth just became `count`. At 0 a tasklet parked while
+ * scheduled (T13) is handed back to its CPU: this is how it "runs once the
+ * count returns to 0" without the kernel's busy requeue. Nothing new is
+ * scheduled (T14). It happens after tasklet_enable(), or after a disable
+ * that balances an earlier underflow (T15).
+ */
+static void count_changed(struct bh_tasklet *t, int count)
+{
+	if (count != 0 || !bh__live() ||
+	    !(__atomic_load_n(&t->state, __ATOMIC_SEQ_CST) & T_PARKED))
+		return;
+	int cpu = __atomic_load_n(&t->bh_flags, __ATOMIC_RELAXED);
+	if (cpu >= bh__rt.nr_cpus)
+		return;
+	struct bh__cpu *c = &bh__cpus[cpu];
+	unsigned long st = __atomic_load_n(&t->state, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->parked_kick, 1, __ATOMIC_RELEASE);
+	bh__raise_on(c, (st & T_PARKED_HI) ? BH_HI_SOFTIRQ : BH_TASKLET_SOFTIRQ);
+}
+
+/* SEQ_CST: a run that starts after this sees the count (T12); see park(). */
+static int disable_depth_inc(struct bh_tasklet *t)
+{
+	int count = __atomic_add_fetch(&t->count.counter, 1, __ATOMIC_SEQ_CST);
+	count_changed(t, count);
+	return count;
+}
+
 int bh_tasklet_disable_nosync(struct bh_tasklet *t)
 {
 	CHECK_OBJ(t, "tasklet_disable_nosync");
-	/* SEQ_CST: a run that starts after this sees the count (T12). */
-	__atomic_fetch_add(&t->count.counter, 1, __ATOMIC_SEQ_CST);
+	disable_depth_inc(t);
 	return 0;
 }
 
+/*
+ * From the tasklet's own callback the waiting variants fail with -EDEADLK
+ * before touching the depth: a failed call has no effect to undo.
+ */
 int bh_tasklet_disable_in_atomic(struct bh_tasklet *t)
 {
 	CHECK_OBJ(t, "tasklet_disable_in_atomic");
-	__atomic_fetch_add(&t->count.counter, 1, __ATOMIC_SEQ_CST);
 	int err = own_callback(t, "tasklet_disable_in_atomic");
 	if (err)
 		return err;
+	disable_depth_inc(t);
 	spin_clear(t, T_RUN);
 	return 0;
 }
@@ -484,11 +525,11 @@ int bh_tasklet_disable_in_atomic(struct bh_tasklet *t)
 int bh_tasklet_disable(struct bh_tasklet *t)
 {
 	CHECK_OBJ(t, "tasklet_disable");
-	__atomic_fetch_add(&t->count.counter, 1, __ATOMIC_SEQ_CST);
-	/* T16: then wait for a run in progress; may sleep since 5.13. */
 	int err = own_callback(t, "tasklet_disable");
 	if (err)
 		return err;
+	disable_depth_inc(t);
+	/* T16: then wait for a run in progress; may sleep since 5.13. */
 	bh_might_sleep();
 	wait_clear(t, T_RUN);
 	return 0;
@@ -510,23 +551,7 @@ int bh_tasklet_enable(struct bh_tasklet *t)
 				(void *)t, count);
 		return 0;
 	}
-	/*
-	 * T14: enabling never schedules. A tasklet that was already
-	 * scheduled and parked is only handed back to its CPU.
-	 */
-	if (count == 0 &&
-	    (__atomic_load_n(&t->state, __ATOMIC_SEQ_CST) & T_PARKED) &&
-	    bh__live()) {
-		int cpu = __atomic_load_n(&t->bh_flags, __ATOMIC_RELAXED);
-		if (cpu < bh__rt.nr_cpus) {
-			struct bh__cpu *c = &bh__cpus[cpu];
-			unsigned long st =
-				__atomic_load_n(&t->state, __ATOMIC_RELAXED);
-			__atomic_store_n(&c->parked_kick, 1, __ATOMIC_RELEASE);
-			bh__raise_on(c, (st & T_PARKED_HI) ? BH_HI_SOFTIRQ
-							   : BH_TASKLET_SOFTIRQ);
-		}
-	}
+	count_changed(t, count);
 	return 0;
 }
 
