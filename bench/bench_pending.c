@@ -66,7 +66,10 @@ static void bh_setup(void)
 		bench_die("bh_tasklet_disable", err);
 	if (bh_tasklet_schedule(&bh_t) != 1)
 		bench_die("first bh_tasklet_schedule", EPROTO);
-	/* Let ksoftirqd/N see the tasklet and park it, so it stays away. */
+	/*
+	 * Let ksoftirqd/N see the tasklet and park it, then go back to sleep,
+	 * so that no library thread runs while the calls are counted.
+	 */
 	for (int i = 0; i < 2000; i++) {
 		bool busy = false;
 		for (int c = 0; c < bh_nr_cpus(); c++)
@@ -74,6 +77,11 @@ static void bh_setup(void)
 		if (!busy)
 			break;
 		bench_sleep_us(100);
+	}
+	for (int c = 0; c < bh_nr_cpus(); c++) {
+		char comm[32];
+		snprintf(comm, sizeof(comm), "ksoftirqd/%d", c);
+		bench_wait_asleep(bench_find_thread(comm));
 	}
 }
 

@@ -4,9 +4,9 @@
 # Build the benchmarks in a RelWithDebInfo tree and run all of them:
 #
 #   1. the already-pending path, instructions per call under callgrind
-#      (toggled on the loop function; N and 2N calls) and system calls
-#      (callgrind's sysCount inside the loop, and strace between markers),
-#      then nanoseconds per call;
+#      (toggled on the loop function; N and 2N calls), the functions that
+#      ran inside the loop, system calls (strace between two markers), then
+#      nanoseconds per call;
 #   2. the first schedule with the target thread asleep (caller cost and
 #      schedule-to-run latency), same CPU and cross CPU;
 #   3. coalescing under a producer hammering one tasklet, cross and same CPU.
@@ -66,46 +66,59 @@ say() { printf '%s\n' "$*" | tee -a "$OUT/summary.txt"; }
 # ---- 1. the already-pending path under callgrind ----
 # Self cost of one function in a callgrind output file.
 cg_self() {
-	callgrind_annotate --threshold=100 --inclusive=no "$1" 2>/dev/null |
+	callgrind_annotate --auto=no --threshold=100 --inclusive=no "$1" 2>/dev/null |
 		awk -v fn=":$2 " 'index($0, fn) { gsub(",", "", $1); print $1; exit }'
 }
-# "totals:" of a file: Ir, then sysCount (absent, i.e. 0, when none).
-cg_totals() { awk '/^totals:/ { print $2 + 0, $3 + 0; exit }' "$1"; }
+# The functions that executed any instruction, comma-separated.
+cg_fns() {
+	callgrind_annotate --auto=no --threshold=100 --inclusive=no "$1" 2>/dev/null |
+		awk '/file:function/ { t = 1; next }
+		t && $1 ~ /^[0-9][0-9,]*$/ {
+			s = $0; sub(/ \[.*$/, "", s); n = split(s, a, ":")
+			if (!(a[n] in seen)) { seen[a[n]] = 1; printf "%s%s", sep, a[n]; sep = "," }
+		} END { print "" }'
+}
+# "totals:" of a file: Ir (instructions executed).
+cg_ir() { awk '/^totals:/ { print $2 + 0; exit }' "$1"; }
 
 if [ "${SKIP_CALLGRIND:-0}" != 1 ] && command -v valgrind >/dev/null; then
 	say "# 1. already-pending schedule: instructions per call (callgrind)"
 	say "#    per_iter: whole loop iteration, (Ir(2N) - Ir(N)) / N"
 	say "#    in_function: inside the library function and its callees"
 	say "#    call_incl: in_function + the call and the PLT jump"
+	say "#    fns: every function that ran inside the loop (no system call"
+	say "#    wrapper among them means no system call)"
 	N=$CG_CALLS
 	for impl in bh uv raw; do
 		for n in $N $((2 * N)); do
-			valgrind --tool=callgrind --collect-systime=yes \
+			# One output file per thread: -01 is the calling thread,
+			# so a library thread's work cannot leak into the count.
+			valgrind --tool=callgrind --separate-threads=yes \
 				--toggle-collect="pending_loop_$impl" \
 				--callgrind-out-file="$OUT/callgrind.$impl.$n.out" \
 				"$BIN/bench_pending" count "$impl" "$n" \
 				>>"$LOG" 2>"$OUT/callgrind.$impl.$n.err"
 		done
-		set -- $(cg_totals "$OUT/callgrind.$impl.$N.out")
-		ir1=$1 sys1=$2
-		set -- $(cg_totals "$OUT/callgrind.$impl.$((2 * N)).out")
-		ir2=$1 sys2=$2
-		self=$(cg_self "$OUT/callgrind.$impl.$N.out" "pending_loop_$impl")
+		f1=$OUT/callgrind.$impl.$N.out-01
+		ir1=$(cg_ir "$f1")
+		ir2=$(cg_ir "$OUT/callgrind.$impl.$((2 * N)).out-01")
+		self=$(cg_self "$f1" "pending_loop_$impl")
+		fns=$(cg_fns "$f1")
 		# Calls into another object go through the PLT: one more jump.
 		plt=1
 		[ "$impl" = raw ] && plt=0
 		awk -v impl="$impl" -v n="$N" -v ir1="$ir1" -v ir2="$ir2" \
-			-v self="${self:-0}" -v plt="$plt" -v s1="$sys1" -v s2="$sys2" 'BEGIN {
+			-v self="${self:-0}" -v plt="$plt" -v fns="$fns" 'BEGIN {
 			fn = (ir1 - self) / n
-			printf "BENCH pending_instr %s per_iter=%.2f in_function=%.2f call_incl=%.2f syscalls_in_loop=%d\n",
-				impl, (ir2 - ir1) / n, fn, fn + 1 + plt, s1 + s2 }' |
+			printf "BENCH pending_instr %s per_iter=%.2f in_function=%.2f call_incl=%.2f fns=%s\n",
+				impl, (ir2 - ir1) / n, fn, fn + 1 + plt, fns }' |
 			tee -a "$LOG" >/dev/null
-		callgrind_annotate --threshold=100 --inclusive=no \
-			"$OUT/callgrind.$impl.$N.out" >"$OUT/callgrind.$impl.annotate.txt" 2>/dev/null || true
+		callgrind_annotate --auto=no --threshold=100 --inclusive=no \
+			"$f1" >"$OUT/callgrind.$impl.annotate.txt" 2>/dev/null || true
 	done
 	# Source-level annotation of the library's hot function, for reading.
 	callgrind_annotate --auto=yes --threshold=100 \
-		"$OUT/callgrind.bh.$N.out" >"$OUT/callgrind.bh.source.txt" 2>/dev/null || true
+		"$OUT/callgrind.bh.$N.out-01" >"$OUT/callgrind.bh.source.txt" 2>/dev/null || true
 	grep '^BENCH pending_instr' "$LOG" | tee -a "$OUT/summary.txt"
 	say
 fi
@@ -119,7 +132,11 @@ if command -v strace >/dev/null; then
 			tid=$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^tid=/) { sub("tid=", "", $i); print $i } }' \
 				"$OUT/strace.$impl.out")
 			awk -v tid="$tid" -v impl="$impl" '
-				$1 == tid && /getppid\(\)/ { m++; next }
+				# A call another thread interrupts is logged in two
+				# lines, "getppid( <unfinished ...>" and "<... getppid
+				# resumed>": count the first, skip every "resumed".
+				$1 == tid && /resumed>/ { next }
+				$1 == tid && /getppid\(/ { m++; next }
 				$1 == tid && m == 1 { n++; print > "/dev/stderr" }
 				END { printf "BENCH pending_strace %s markers=%d syscalls_in_loop=%d\n", impl, m, n }' \
 				"$OUT/strace.$impl.log" 2>"$OUT/strace.$impl.inloop.txt" |
