@@ -90,9 +90,11 @@ check_layout() {
 		[ -e "$libdir/$f" ] || { echo "missing $libdir/$f"; ok=1; }
 	done
 	# libbh.so -> libbh.so.0 -> libbh.so.X.Y.Z, the last a real file.
-	[ -L "$libdir/libbh.so" ] && [ -L "$libdir/libbh.so.0" ] &&
-		[ ! -L "$libdir/libbh.so.$version" ] ||
-		{ echo "libbh.so version links are not as expected"; ok=1; }
+	if ! [ -L "$libdir/libbh.so" ] || ! [ -L "$libdir/libbh.so.0" ] ||
+		[ -L "$libdir/libbh.so.$version" ]; then
+		echo "libbh.so version links are not as expected"
+		ok=1
+	fi
 	readelf -d "$libdir/libbh.so.$version" | grep -q 'SONAME.*\[libbh\.so\.0\]' ||
 		{ echo "SONAME is not libbh.so.0"; ok=1; }
 	# Every header in the tree is installed where its include path expects.
