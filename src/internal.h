@@ -21,6 +21,13 @@
 
 #include "bh.h"
 
+/*
+ * Everything declared below is internal: hidden visibility lets the
+ * compiler reach the data with one RIP-relative access instead of going
+ * through the GOT (the live check on the pending path is one load).
+ */
+#pragma GCC visibility push(hidden)
+
 #define BH__TLS __attribute__((tls_model("initial-exec")))
 #define BH__CACHELINE 128
 
@@ -66,13 +73,19 @@ extern struct bh__runtime bh__rt;
 
 static inline bool bh__live(void)
 {
-	/* Relaxed: init/shutdown are not concurrent with calls (documented);
-	 * the fork child flips it before any code of the child runs. */
-	return __atomic_load_n(&bh__rt.live, __ATOMIC_RELAXED) == 1;
+	/*
+	 * A plain read, so the compiler folds it into one compare with a
+	 * memory operand on the hot paths. Only bh_init()/bh_shutdown() and
+	 * the fork-child handler write it, and calls are not allowed to run
+	 * concurrently with the first two (documented); the child handler
+	 * runs before any other code of the child.
+	 */
+	return bh__rt.live == 1;
 }
 
-/* Warn once and return -ENXIO or -ECHILD for a call made while !live. */
-int bh__dead_error(const char *what);
+/* Warn once and return -ENXIO or -ECHILD for a call made while !live.
+ * Cold and out of line: it must not cost the fast paths a stack frame. */
+int bh__dead_error(const char *what) __attribute__((cold, noinline));
 
 /* ---- bh CPUs ---------------------------------------------------------- */
 
@@ -239,5 +252,7 @@ struct bh__hardirq {
 	int held; /* private: pending on the holding thread */
 };
 int bh__hardirq_run(struct bh__hardirq *h, bool in_signal);
+
+#pragma GCC visibility pop
 
 #endif

@@ -42,7 +42,9 @@ static void *tasklet_fn(const struct bh_tasklet *t)
 	return t->use_callback ? (void *)t->callback : (void *)t->func;
 }
 
-static int bad_tasklet(const struct bh_tasklet *t, const char *what)
+/* Cold and out of line: keeps the schedule fast path frameless. */
+static __attribute__((cold, noinline)) int
+bad_tasklet(const struct bh_tasklet *t, const char *what)
 {
 	if (!t) {
 		BH_WARN(1, "bh: %s(NULL)", what);
