@@ -92,13 +92,22 @@ int bh_thread_set_cpu(int cpu)
 
 /* ---- ksoftirqd/N ------------------------------------------------------ */
 
+/* "ksoftirqd/N", cut to the 15 characters a thread name may have. */
+static void ksoftirqd_name(int id, char name[16])
+{
+	char buf[32];
+	snprintf(buf, sizeof(buf), "ksoftirqd/%d", id);
+	memcpy(name, buf, 15);
+	name[15] = '\0';
+}
+
 static void *ksoftirqd_main(void *arg)
 {
 	struct bh__cpu *c = arg;
 	struct bh__thread *s = &bh__self;
 	char name[16];
 
-	snprintf(name, sizeof(name), "ksoftirqd/%d", c->id);
+	ksoftirqd_name(c->id, name);
 	pthread_setname_np(pthread_self(), name);
 	s->is_ksoftirqd = true;
 	s->override_cpu1 = c->id + 1;
@@ -186,7 +195,7 @@ static int start_threads(void)
 		 * as bh_init() returns (the thread names itself as well).
 		 */
 		char name[16];
-		snprintf(name, sizeof(name), "ksoftirqd/%d", i);
+		ksoftirqd_name(i, name);
 		pthread_setname_np(c->thread, name);
 	}
 	return 0;
