@@ -37,13 +37,15 @@ int main(void)
 {
 	static BH_DECLARE_TASKLET(t, count_run);
 	struct bh_config cfg;
+	/* Sanitizer runtimes may have threads of their own: count ours. */
+	int base = threads_in_process();
 
 	for (int round = 0; round < 3; round++) {
 		bh_config_init(&cfg);
 		cfg.nr_cpus = 2;
 		if (bh_init(&cfg) != 0)
 			return 2;
-		if (threads_in_process() != 3) { /* main + ksoftirqd/0,1 */
+		if (threads_in_process() != base + 2) { /* ksoftirqd/0,1 */
 			fprintf(stderr, "expected 3 threads while running\n");
 			return 3;
 		}
@@ -58,7 +60,7 @@ int main(void)
 			fprintf(stderr, "shutdown did not run the pending tasklet\n");
 			return 5;
 		}
-		if (threads_in_process() != 1) {
+		if (threads_in_process() != base) {
 			fprintf(stderr, "library threads left after shutdown\n");
 			return 6;
 		}
