@@ -32,7 +32,7 @@ static int library_threads(void)
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
-		char path[64], comm[32] = "";
+		char path[300], comm[32] = "";
 		snprintf(path, sizeof(path), "/proc/self/task/%s/comm",
 			 e->d_name);
 		FILE *f = fopen(path, "r");
