@@ -228,7 +228,8 @@ uint64_t bh__monotonic_ns(void);
 /* ---- log -------------------------------------------------------------- */
 
 void bh__log_write(int level, const char *text, size_t len);
-/* Name of the function containing `addr`, or NULL. */
+/* Name of the function at `addr` (its address if it has no dynamic
+ * symbol), or NULL for a NULL address. */
 const char *bh__symbol_name(const void *addr, char *buf, size_t len);
 /* dmesg-style clock: seconds since bh_init() as "[    0.123456] ". */
 void bh__log_reset_clock(void);

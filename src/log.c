@@ -149,9 +149,14 @@ int bh_kprintf(const char *fmt, ...)
 const char *bh__symbol_name(const void *addr, char *buf, size_t len)
 {
 	Dl_info info;
-	if (!addr || !dladdr(addr, &info) || !info.dli_sname)
+	if (!addr)
 		return NULL;
-	snprintf(buf, len, "%s", info.dli_sname);
+	/* A static function has no dynamic symbol: give its address, which
+	 * addr2line and gdb resolve. */
+	if (dladdr(addr, &info) && info.dli_sname)
+		snprintf(buf, len, "%s", info.dli_sname);
+	else
+		snprintf(buf, len, "%p", addr);
 	return buf;
 }
 

@@ -6,8 +6,9 @@
  * message. A WARN names the object and the rule it broke, e.g.
  *
  *   ------------[ cut here ]------------
- *   WARNING: CPU: 0 PID: 4242 at src/tasklet.c:310 bh_tasklet_kill
- *   bh: tasklet_kill(0x55d0c8a3c0e0 <my_func>) from its own callback: ...
+ *   WARNING: CPU: 0 PID: 4242 at src/tasklet.c:310 own_callback
+ *   bh: tasklet_disable(0x55d0c8a3c0e0) called from the tasklet's own
+ *   callback my_func: it would wait for itself forever (deadlock); ...
  *   Call Trace:
  *    bh_tasklet_kill+0x8c/0x1c0 [libbh.so.0]
  *    ...
