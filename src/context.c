@@ -248,8 +248,9 @@ int bh__hardirq_run(struct bh__hardirq *h, bool in_signal)
 		/* U4: hold it; one pending entry per source, like a latch. */
 		if (!h->held) {
 			if (s->held_n >= BH__HELD_MAX) {
-				BH_WARN_ONCE(1, "bh: more than %d interrupt "
-						"sources held while irqs are off",
+				BH_WARN_ONCE(1,
+					     "bh: more than %d interrupt "
+					     "sources held while irqs are off",
 					     BH__HELD_MAX);
 				return 0;
 			}

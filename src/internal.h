@@ -28,7 +28,7 @@
  */
 #pragma GCC visibility push(hidden)
 
-#define BH__TLS __attribute__((tls_model("initial-exec")))
+#define BH__TLS	      __attribute__((tls_model("initial-exec")))
 #define BH__CACHELINE 128
 
 /* One spin-wait hint to the CPU (PAUSE on x86, YIELD on arm64). */
@@ -48,23 +48,23 @@ static inline void bh__cpu_relax(void)
 enum { BH__STOPPED = 0, BH__RUNNING = 1 };
 
 struct bh__runtime {
-	int live;            /* A: 1 while usable (running, not a fork child) */
-	int state;           /* A: BH__STOPPED / BH__RUNNING */
-	int forked;          /* A: set in a child forked while running */
-	int nr_cpus;         /* I */
-	unsigned int hz;     /* I */
-	bool deterministic;  /* I */
-	bool warn_fatal;     /* I */
-	bool pin_threads;    /* I */
-	int log_level;       /* I */
-	bh_log_fn log;       /* I */
-	void *log_arg;       /* I */
-	unsigned long initial_jiffies; /* I */
-	uint64_t clock_base_ns;        /* I: CLOCK_MONOTONIC at init */
-	uint64_t tick_ns;              /* I: 1e9 / hz */
+	int live;	    /* A: 1 while usable (running, not a fork child) */
+	int state;	    /* A: BH__STOPPED / BH__RUNNING */
+	int forked;	    /* A: set in a child forked while running */
+	int nr_cpus;	    /* I */
+	unsigned int hz;    /* I */
+	bool deterministic; /* I */
+	bool warn_fatal;    /* I */
+	bool pin_threads;   /* I */
+	int log_level;	    /* I */
+	bh_log_fn log;	    /* I */
+	void *log_arg;	    /* I */
+	unsigned long initial_jiffies;	/* I */
+	uint64_t clock_base_ns;		/* I: CLOCK_MONOTONIC at init */
+	uint64_t tick_ns;		/* I: 1e9 / hz */
 	unsigned long max_softirq_time; /* I: msecs_to_jiffies(2), S13 */
-	unsigned long virtual_ticks;    /* A: deterministic clock */
-	unsigned long warn_count;       /* A */
+	unsigned long virtual_ticks;	/* A: deterministic clock */
+	unsigned long warn_count;	/* A */
 	/* real CPU -> bh CPU, so the hot path needs no division */
 	uint16_t cpu_map[1024]; /* I */
 };
@@ -96,23 +96,23 @@ int bh__dead_error(const char *what) __attribute__((cold, noinline));
  * STOP asks the thread to exit. One word makes "set a bit and learn whether
  * the thread sleeps" a single atomic step (see bh__raise_on()).
  */
-#define BH__PENDING_MASK ((1u << BH_NR_SOFTIRQS) - 1)
-#define BH__PENDING_STOP (1u << 30)
+#define BH__PENDING_MASK     ((1u << BH_NR_SOFTIRQS) - 1)
+#define BH__PENDING_STOP     (1u << 30)
 #define BH__PENDING_SLEEPING (1u << 31)
 
 struct bh__cpu {
 	/* Written by producers: any thread, any signal handler. */
-	uint32_t pending;                 /* A */
-	uint32_t parked_kick;             /* A: tasklet_enable() unparks */
-	struct bh_tasklet *tasklets[2];   /* A: Treiber stacks, HI / normal */
+	uint32_t pending;		/* A */
+	uint32_t parked_kick;		/* A: tasklet_enable() unparks */
+	struct bh_tasklet *tasklets[2]; /* A: Treiber stacks, HI / normal */
 
 	/* Written by the owner: whoever runs this CPU's softirqs. */
 	uint32_t owner __attribute__((aligned(BH__CACHELINE))); /* A */
-	struct bh_tasklet *parked[2];          /* O: disabled, scheduled */
+	struct bh_tasklet *parked[2];		   /* O: disabled, scheduled */
 	unsigned long long counts[BH_NR_SOFTIRQS]; /* O writes, A reads */
 
-	int id;           /* I */
-	int tid;          /* A: ksoftirqd/N's tid, 0 when none */
+	int id;		  /* I */
+	int tid;	  /* A: ksoftirqd/N's tid, 0 when none */
 	bool has_thread;  /* I */
 	pthread_t thread; /* I */
 } __attribute__((aligned(BH__CACHELINE)));
@@ -121,23 +121,23 @@ extern struct bh__cpu bh__cpus[BH_MAX_CPUS];
 
 /* ---- per-thread context ----------------------------------------------- */
 
-#define BH__HELD_MAX 64
+#define BH__HELD_MAX	     64
 #define BH__HARDIRQ_NEST_MAX 16
 
 struct bh__thread {
 	unsigned int preempt_count; /* T */
-	unsigned int irqs_off;      /* T */
+	unsigned int irqs_off;	    /* T */
 	/* bh CPU + 1 fixed for an atomic section (0: not in one) */
-	int atomic_cpu1;            /* T */
-	int override_cpu1;          /* T: bh_thread_set_cpu() + 1 */
-	int tid;                    /* T: cached gettid() */
-	unsigned int signal_nest;   /* T: hardirq levels entered from signals */
-	bool is_ksoftirqd;          /* T */
+	int atomic_cpu1;	  /* T */
+	int override_cpu1;	  /* T: bh_thread_set_cpu() + 1 */
+	int tid;		  /* T: cached gettid() */
+	unsigned int signal_nest; /* T: hardirq levels entered from signals */
+	bool is_ksoftirqd;	  /* T */
 	const struct bh_tasklet *running_tasklet; /* T: own-callback checks */
-	int saved_cpu1[BH__HARDIRQ_NEST_MAX];     /* T: per hardirq level */
+	int saved_cpu1[BH__HARDIRQ_NEST_MAX];	  /* T: per hardirq level */
 	/* top halves held while irqs are off (SPEC U4), in arrival order */
 	struct bh__hardirq *held[BH__HELD_MAX]; /* T */
-	unsigned int held_n;                    /* T */
+	unsigned int held_n;			/* T */
 };
 
 extern __thread struct bh__thread bh__self BH__TLS;

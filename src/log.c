@@ -19,7 +19,7 @@
 
 #include "internal.h"
 
-#define BH__MSG_MAX 3072
+#define BH__MSG_MAX	3072
 #define BH__TRACE_DEPTH 24
 
 static uint64_t log_clock_base; /* A */
@@ -260,8 +260,7 @@ bool bh__warn(const char *file, int line, const char *func, const char *fmt,
 	return true;
 }
 
-bool bh__bug(const char *file, int line, const char *func, const char *fmt,
-	     ...)
+bool bh__bug(const char *file, int line, const char *func, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);

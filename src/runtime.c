@@ -236,9 +236,9 @@ static int check_config(const struct bh_config *cfg, int *nr_cpus)
 	long online = sysconf(_SC_NPROCESSORS_ONLN);
 	if (online < 1)
 		online = 1;
-	*nr_cpus = cfg->nr_cpus ? cfg->nr_cpus
-				: (int)(online < BH_MAX_CPUS ? online
-							     : BH_MAX_CPUS);
+	*nr_cpus = cfg->nr_cpus
+			   ? cfg->nr_cpus
+			   : (int)(online < BH_MAX_CPUS ? online : BH_MAX_CPUS);
 	if (cfg->nr_cpus < 0 || *nr_cpus > BH_MAX_CPUS)
 		return -EINVAL;
 	if (cfg->hz && (cfg->hz < 10 || cfg->hz > 10000))
@@ -286,8 +286,8 @@ int bh_init(const struct bh_config *cfg)
 	__atomic_store_n(&bh__rt.warn_count, 0, __ATOMIC_RELAXED);
 	/* S13: MAX_SOFTIRQ_TIME is msecs_to_jiffies(2). */
 	bh__rt.max_softirq_time = bh_msecs_to_jiffies(BH_MAX_SOFTIRQ_TIME_MS);
-	for (size_t i = 0; i < sizeof(bh__rt.cpu_map) / sizeof(bh__rt.cpu_map[0]);
-	     i++)
+	for (size_t i = 0;
+	     i < sizeof(bh__rt.cpu_map) / sizeof(bh__rt.cpu_map[0]); i++)
 		bh__rt.cpu_map[i] = (uint16_t)(i % (size_t)nr_cpus);
 	for (int i = 0; i < nr_cpus; i++) {
 		memset(&bh__cpus[i], 0, sizeof(bh__cpus[i]));
@@ -319,7 +319,8 @@ int bh_init(const struct bh_config *cfg)
 int bh_shutdown(void)
 {
 	if (__atomic_load_n(&bh__rt.forked, __ATOMIC_RELAXED)) {
-		/* A fork child forgets the parent's runtime: nothing to join. */
+		/* A fork child forgets the parent's runtime: nothing to join.
+		 */
 		__atomic_store_n(&bh__rt.forked, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&bh__rt.state, BH__STOPPED, __ATOMIC_RELEASE);
 		return 0;

@@ -25,8 +25,8 @@
 #include "internal.h"
 
 const char *const bh_softirq_to_name[BH_NR_SOFTIRQS] = {
-	"HI",    "TIMER", "NET_TX",  "NET_RX",  "BLOCK",
-	"IRQ_POLL", "TASKLET", "SCHED", "HRTIMER", "RCU",
+	"HI",	    "TIMER",   "NET_TX", "NET_RX",  "BLOCK",
+	"IRQ_POLL", "TASKLET", "SCHED",	 "HRTIMER", "RCU",
 };
 
 /* Vectors the library serves itself; the application may not take them. */
@@ -48,8 +48,9 @@ int bh_open_softirq(unsigned int nr, bh_softirq_action_fn action)
 	if (nr >= BH_NR_SOFTIRQS || !action)
 		return -EINVAL;
 	if ((1u << nr) & BH__LIBRARY_VECTORS) {
-		BH_WARN(1, "bh: open_softirq(%s): vector %u is served by the "
-			   "library",
+		BH_WARN(1,
+			"bh: open_softirq(%s): vector %u is served by the "
+			"library",
 			bh_softirq_to_name[nr], nr);
 		return -EBUSY;
 	}
@@ -78,7 +79,8 @@ void bh__raise_on(struct bh__cpu *c, unsigned int nr)
 	 * atomically whether ksoftirqd had gone to sleep (its CAS to
 	 * SLEEPING is ordered with this RMW on the one word).
 	 */
-	uint32_t old = __atomic_fetch_or(&c->pending, 1u << nr, __ATOMIC_SEQ_CST);
+	uint32_t old =
+		__atomic_fetch_or(&c->pending, 1u << nr, __ATOMIC_SEQ_CST);
 	if (bh_likely(!(old & BH__PENDING_SLEEPING)))
 		return;
 	/*
@@ -160,7 +162,8 @@ int bh__do_softirq(struct bh__cpu *c)
 	s->preempt_count += BH_SOFTIRQ_OFFSET;
 	bh__signal_barrier();
 
-	/* S12/S13: at most MAX_SOFTIRQ_RESTART passes, or until the deadline. */
+	/* S12/S13: at most MAX_SOFTIRQ_RESTART passes, or until the deadline.
+	 */
 	unsigned long end = bh_jiffies() + bh__rt.max_softirq_time;
 	int restart = BH_MAX_SOFTIRQ_RESTART;
 	for (;;) {
@@ -168,10 +171,10 @@ int bh__do_softirq(struct bh__cpu *c)
 		 * S5: snapshot and clear. Acquire pairs with the raisers'
 		 * RMWs, so handlers see what was stored before each raise.
 		 */
-		uint32_t pending = __atomic_fetch_and(&c->pending,
-						      ~BH__PENDING_MASK,
-						      __ATOMIC_ACQ_REL) &
-				   BH__PENDING_MASK;
+		uint32_t pending =
+			__atomic_fetch_and(&c->pending, ~BH__PENDING_MASK,
+					   __ATOMIC_ACQ_REL) &
+			BH__PENDING_MASK;
 		while (pending) {
 			unsigned int nr = (unsigned int)__builtin_ctz(pending);
 			pending &= pending - 1;
@@ -216,8 +219,9 @@ int bh_run_softirqs(int cpu)
 	if (cpu < 0 || cpu >= bh__rt.nr_cpus)
 		return -EINVAL;
 	if (bh_in_atomic() || bh_irqs_disabled()) {
-		BH_WARN_ONCE(1, "bh: bh_run_softirqs() from atomic context "
-				"(preempt_count %08x)",
+		BH_WARN_ONCE(1,
+			     "bh: bh_run_softirqs() from atomic context "
+			     "(preempt_count %08x)",
 			     bh_preempt_count());
 		return -EDEADLK;
 	}

@@ -24,11 +24,11 @@
 
 #include "internal.h"
 
-#define T_SCHED (1ul << BH_TASKLET_STATE_SCHED)
-#define T_RUN (1ul << BH_TASKLET_STATE_RUN)
-#define T_WAITERS (1ul << 2)
-#define T_PARKED (1ul << 3)
-#define T_PARKED_HI (1ul << 4)
+#define T_SCHED		   (1ul << BH_TASKLET_STATE_SCHED)
+#define T_RUN		   (1ul << BH_TASKLET_STATE_RUN)
+#define T_WAITERS	   (1ul << 2)
+#define T_PARKED	   (1ul << 3)
+#define T_PARKED_HI	   (1ul << 4)
 #define T_UNDERFLOW_WARNED (1ul << 5)
 
 /* List index per vector: [0] HI, [1] normal. */
@@ -295,8 +295,8 @@ void bh__tasklet_action(struct bh__cpu *c, unsigned int nr)
 	}
 
 	/* T7: detach the whole list; acquire pairs with push()'s release. */
-	struct bh_tasklet *t = reverse(
-		__atomic_exchange_n(&c->tasklets[list], NULL, __ATOMIC_ACQUIRE));
+	struct bh_tasklet *t = reverse(__atomic_exchange_n(
+		&c->tasklets[list], NULL, __ATOMIC_ACQUIRE));
 
 	while (t) {
 		/* Read next first: once SCHED clears, t may be queued again. */
@@ -314,7 +314,8 @@ void bh__tasklet_action(struct bh__cpu *c, unsigned int nr)
 				if (bh_unlikely(!(old & T_SCHED))) {
 					char sym[128];
 					const char *name = bh__symbol_name(
-						tasklet_fn(t), sym, sizeof(sym));
+						tasklet_fn(t), sym,
+						sizeof(sym));
 					/* T26 */
 					BH_WARN_ONCE(1,
 						     "tasklet SCHED state not "
@@ -364,7 +365,8 @@ int bh__tasklet_cancel_leftovers(struct bh__cpu *c)
 				int count = __atomic_load_n(&t->count.counter,
 							    __ATOMIC_RELAXED);
 				BH_WARN(1,
-					"bh: shutdown: tasklet %p (%s) cancelled "
+					"bh: shutdown: tasklet %p (%s) "
+					"cancelled "
 					"unrun on CPU %d: %s",
 					(void *)t, name ? name : "?", c->id,
 					count ? "it is disabled"
@@ -408,8 +410,8 @@ static void wait_clear(struct bh_tasklet *t, unsigned long bits)
 			return;
 		if (bh__rt.deterministic && bh__live() && !bh_in_atomic() &&
 		    !bh_irqs_disabled()) {
-			int cpu = __atomic_load_n(&t->bh_flags,
-						  __ATOMIC_RELAXED);
+			int cpu =
+				__atomic_load_n(&t->bh_flags, __ATOMIC_RELAXED);
 			if (cpu < bh__rt.nr_cpus &&
 			    bh__do_softirq(&bh__cpus[cpu]) > 0)
 				continue;
@@ -491,7 +493,8 @@ static void count_changed(struct bh_tasklet *t, int count)
 	struct bh__cpu *c = &bh__cpus[cpu];
 	unsigned long st = __atomic_load_n(&t->state, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->parked_kick, 1, __ATOMIC_RELEASE);
-	bh__raise_on(c, (st & T_PARKED_HI) ? BH_HI_SOFTIRQ : BH_TASKLET_SOFTIRQ);
+	bh__raise_on(c,
+		     (st & T_PARKED_HI) ? BH_HI_SOFTIRQ : BH_TASKLET_SOFTIRQ);
 }
 
 /* SEQ_CST: a run that starts after this sees the count (T12); see park(). */
@@ -557,14 +560,16 @@ int bh_tasklet_enable(struct bh_tasklet *t)
 	return 0;
 }
 
-/* ---- kill ------------------------------------------------------------------ */
+/* ---- kill ------------------------------------------------------------------
+ */
 
 int bh_tasklet_kill(struct bh_tasklet *t)
 {
 	CHECK_LIVE(t, "tasklet_kill");
 	if (bh_in_interrupt()) {
 		/* T23: the kernel's notice; waiting here could never end. */
-		bh_printk(BH_LOG_NOTICE, "Attempt to kill tasklet from interrupt\n");
+		bh_printk(BH_LOG_NOTICE,
+			  "Attempt to kill tasklet from interrupt\n");
 		BH_WARN(1,
 			"bh: tasklet_kill(%p) from interrupt context "
 			"(preempt_count %08x): not waiting",
@@ -581,12 +586,12 @@ int bh_tasklet_kill(struct bh_tasklet *t)
 	 * else, wait for the run to clear it; once we hold it, schedules are
 	 * dropped until we let go.
 	 */
-	while (__atomic_fetch_or(&t->state, T_SCHED, __ATOMIC_SEQ_CST) & T_SCHED)
+	while (__atomic_fetch_or(&t->state, T_SCHED, __ATOMIC_SEQ_CST) &
+	       T_SCHED)
 		wait_clear(t, T_SCHED);
 	wait_clear(t, T_RUN);
-	unsigned long old =
-		__atomic_fetch_and(&t->state, ~(T_SCHED | T_WAITERS),
-				   __ATOMIC_RELEASE);
+	unsigned long old = __atomic_fetch_and(
+		&t->state, ~(T_SCHED | T_WAITERS), __ATOMIC_RELEASE);
 	if (old & T_WAITERS)
 		bh__waitvar_wake(t);
 	return 0;

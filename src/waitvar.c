@@ -24,7 +24,8 @@ int bh__futex_wait(uint32_t *addr, uint32_t val, long timeout_ns)
 		tsp = &ts;
 	}
 	/* Private futex: every waiter and waker lives in this process. */
-	long r = syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, val, tsp, NULL, 0);
+	long r =
+		syscall(SYS_futex, addr, FUTEX_WAIT_PRIVATE, val, tsp, NULL, 0);
 	return r < 0 ? -errno : 0;
 }
 
@@ -64,7 +65,8 @@ uint32_t bh__waitvar_seq(const void *obj)
 
 void bh__waitvar_sleep(const void *obj, uint32_t seq, long timeout_ns)
 {
-	/* Returns at once if a wake bumped the sequence after `seq` was read. */
+	/* Returns at once if a wake bumped the sequence after `seq` was read.
+	 */
 	bh__futex_wait(bucket_of(obj), seq, timeout_ns);
 }
 

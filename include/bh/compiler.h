@@ -9,8 +9,8 @@
 
 #include <stddef.h>
 
-#define bh_likely(x) __builtin_expect(!!(x), 1)
-#define bh_unlikely(x) __builtin_expect(!!(x), 0)
+#define bh_likely(x)	       __builtin_expect(!!(x), 1)
+#define bh_unlikely(x)	       __builtin_expect(!!(x), 0)
 #define bh_printf_format(a, b) __attribute__((format(printf, a, b)))
 
 /*

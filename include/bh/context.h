@@ -30,15 +30,15 @@
 extern "C" {
 #endif
 
-#define BH_PREEMPT_OFFSET 0x1u
-#define BH_PREEMPT_MASK 0xffu
-#define BH_SOFTIRQ_OFFSET 0x100u
+#define BH_PREEMPT_OFFSET	  0x1u
+#define BH_PREEMPT_MASK		  0xffu
+#define BH_SOFTIRQ_OFFSET	  0x100u
 #define BH_SOFTIRQ_DISABLE_OFFSET 0x200u
-#define BH_SOFTIRQ_MASK 0xff00u
-#define BH_HARDIRQ_OFFSET 0x10000u
-#define BH_HARDIRQ_MASK 0xf0000u
-#define BH_NMI_OFFSET 0x100000u
-#define BH_NMI_MASK 0xf00000u
+#define BH_SOFTIRQ_MASK		  0xff00u
+#define BH_HARDIRQ_OFFSET	  0x10000u
+#define BH_HARDIRQ_MASK		  0xf0000u
+#define BH_NMI_OFFSET		  0x100000u
+#define BH_NMI_MASK		  0xf00000u
 
 /* The calling thread's preempt count, in the layout above. */
 BH_API unsigned int bh_preempt_count(void);
@@ -46,11 +46,11 @@ BH_API unsigned int bh_preempt_count(void);
 /* SPEC S15: the kernel's context predicates, answered for this thread. */
 BH_API bool bh_in_nmi(void);
 BH_API bool bh_in_hardirq(void);
-BH_API bool bh_in_softirq(void);         /* serving or bh-disabled */
+BH_API bool bh_in_softirq(void);	 /* serving or bh-disabled */
 BH_API bool bh_in_serving_softirq(void); /* a softirq handler is running */
-BH_API bool bh_in_interrupt(void);       /* hardirq, NMI, softirq or bh-off */
-BH_API bool bh_in_task(void);            /* not NMI, hardirq, serving */
-BH_API bool bh_in_atomic(void);          /* preempt count != 0 */
+BH_API bool bh_in_interrupt(void);	 /* hardirq, NMI, softirq or bh-off */
+BH_API bool bh_in_task(void);		 /* not NMI, hardirq, serving */
+BH_API bool bh_in_atomic(void);		 /* preempt count != 0 */
 BH_API bool bh_irqs_disabled(void);
 
 /*

@@ -40,14 +40,15 @@ BH_API int bh_advance_jiffies(unsigned long ticks);
  * Wrap-safe comparisons: correct as long as the two values are less than
  * half the range of unsigned long apart.
  */
-#define bh_time_after(a, b) ((long)((unsigned long)(b) - (unsigned long)(a)) < 0)
+#define bh_time_after(a, b)                                                    \
+	((long)((unsigned long)(b) - (unsigned long)(a)) < 0)
 #define bh_time_before(a, b) bh_time_after(b, a)
 #define bh_time_after_eq(a, b)                                                 \
 	((long)((unsigned long)(a) - (unsigned long)(b)) >= 0)
 #define bh_time_before_eq(a, b) bh_time_after_eq(b, a)
 #define bh_time_in_range(a, b, c)                                              \
 	(bh_time_after_eq(a, b) && bh_time_before_eq(a, c))
-#define bh_time_is_after_jiffies(a) bh_time_after(a, bh_jiffies())
+#define bh_time_is_after_jiffies(a)  bh_time_after(a, bh_jiffies())
 #define bh_time_is_before_jiffies(a) bh_time_before(a, bh_jiffies())
 #define bh_time_after64(a, b)                                                  \
 	((long long)((unsigned long long)(b) - (unsigned long long)(a)) < 0)

@@ -60,7 +60,8 @@ struct bh_config {
 	 * minutes before the low 32 bits wrap, so truncation bugs show early.
 	 */
 	unsigned long initial_jiffies;
-	/* Make every WARN fatal (abort after the report), like panic_on_warn. */
+	/* Make every WARN fatal (abort after the report), like panic_on_warn.
+	 */
 	bool warn_fatal;
 	/* Where diagnostics and printk go; NULL means standard error. */
 	bh_log_fn log;

@@ -28,10 +28,13 @@ extern "C" {
 
 typedef struct {
 	unsigned int lock; /* 0 free, 1 held, 2 held with sleepers */
-	int owner;         /* tid of the holder, for recursion reports */
+	int owner;	   /* tid of the holder, for recursion reports */
 } bh_spinlock_t;
 
-#define BH_SPINLOCK_INIT {0, 0}
+#define BH_SPINLOCK_INIT                                                       \
+	{                                                                      \
+		0, 0                                                           \
+	}
 #define BH_DEFINE_SPINLOCK(name) bh_spinlock_t name = BH_SPINLOCK_INIT
 
 BH_API void bh_spin_lock_init(bh_spinlock_t *l);

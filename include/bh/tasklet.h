@@ -55,18 +55,18 @@ extern "C" {
 
 /* state bits the kernel defines; the library keeps private bits above. */
 #define BH_TASKLET_STATE_SCHED 0
-#define BH_TASKLET_STATE_RUN 1
+#define BH_TASKLET_STATE_RUN   1
 
 /* Marks a tasklet set up by one of the initialisers below. */
 #define BH_TASKLET_MAGIC 0x7a5c
 
 struct bh_tasklet {
 	struct bh_tasklet *next; /* link on a bh CPU's list while SCHED */
-	unsigned long state;     /* SCHED, RUN, private bits; atomic */
-	bh_atomic_t count;       /* disable depth; runs only at 0 */
-	bool use_callback;       /* callback(t) rather than func(data) */
-	uint8_t bh_flags;        /* private */
-	uint16_t bh_magic;       /* BH_TASKLET_MAGIC once initialised */
+	unsigned long state;	 /* SCHED, RUN, private bits; atomic */
+	bh_atomic_t count;	 /* disable depth; runs only at 0 */
+	bool use_callback;	 /* callback(t) rather than func(data) */
+	uint8_t bh_flags;	 /* private */
+	uint16_t bh_magic;	 /* BH_TASKLET_MAGIC once initialised */
 	union {
 		void (*func)(unsigned long data);
 		void (*callback)(struct bh_tasklet *t);
@@ -100,7 +100,8 @@ _Static_assert(sizeof(void *) != 8 || sizeof(struct bh_tasklet) == 40,
 	}
 
 /* T18: the _DISABLED forms start with count 1. */
-#define BH_DECLARE_TASKLET(name, cb) struct bh_tasklet name = BH_TASKLET_INIT(cb)
+#define BH_DECLARE_TASKLET(name, cb)                                           \
+	struct bh_tasklet name = BH_TASKLET_INIT(cb)
 #define BH_DECLARE_TASKLET_DISABLED(name, cb)                                  \
 	struct bh_tasklet name = BH_TASKLET_INIT_DISABLED(cb)
 #define BH_DECLARE_TASKLET_OLD(name, fn)                                       \
