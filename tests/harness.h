@@ -87,10 +87,40 @@ static inline void th_init(int nr_cpus, bool deterministic)
 	assert_int_equal(bh_init(&cfg), 0);
 }
 
+/* th_init(), then bind this thread to bh CPU 0. */
+static inline void th_init_cpu0(int nr_cpus, bool deterministic)
+{
+	th_init(nr_cpus, deterministic);
+	assert_int_equal(bh_thread_set_cpu(0), 0);
+}
+
 static inline void th_shutdown(void)
 {
 	assert_true(bh_shutdown() >= 0);
 	bh_thread_set_cpu(-1);
+}
+
+/*
+ * cmocka teardown for tests that shut the runtime down themselves (or never
+ * start it): a failed assertion skips the test's own shutdown, so do it
+ * here, or one failure cascades into every later test's bh_init(). Not
+ * asserted, since the runtime is normally down already.
+ */
+static inline int th_teardown(void **state)
+{
+	(void)state;
+	if (bh_running())
+		bh_shutdown();
+	bh_thread_set_cpu(-1);
+	return 0;
+}
+
+/* cmocka teardown for tests whose setup started the runtime. */
+static inline int th_teardown_shutdown(void **state)
+{
+	(void)state;
+	th_shutdown();
+	return 0;
 }
 
 static inline uint64_t th_now_ns(void)
@@ -107,7 +137,8 @@ static inline uint64_t th_now_ns(void)
  * Wait until *counter >= target, yielding, at most TH_WAIT_NS. Returns true
  * if reached. The bound only turns a bug into a failure instead of a hang.
  */
-static inline bool th_wait_ge(const unsigned long *counter, unsigned long target)
+static inline bool th_wait_ge(const unsigned long *counter,
+			      unsigned long target)
 {
 	uint64_t deadline = th_now_ns() + TH_WAIT_NS;
 	while (__atomic_load_n(counter, __ATOMIC_ACQUIRE) < target) {

@@ -226,22 +226,13 @@ static void test_runtime_constants(void **state)
 	th_shutdown();
 }
 
-/* A failed assertion skips the test's own shutdown: do it here. */
-static int teardown(void **state)
-{
-	(void)state;
-	if (bh_running())
-		bh_shutdown();
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kern_levels),
 		cmocka_unit_test(test_kernel_helpers),
 		cmocka_unit_test(test_once_accessors),
-		cmocka_unit_test_teardown(test_runtime_constants, teardown),
+		cmocka_unit_test_teardown(test_runtime_constants, th_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -240,17 +240,6 @@ static void start(int nr_cpus)
 	assert_int_equal(bh_thread_set_cpu(0), 0);
 }
 
-/* A failed assertion skips the test's own shutdown: do it here, so that
- * one failure does not cascade into every later test's bh_init(). */
-static int teardown(void **state)
-{
-	(void)state;
-	if (bh_running())
-		bh_shutdown();
-	bh_thread_set_cpu(-1);
-	return 0;
-}
-
 /* SPEC L7, SPEC T11: the ≤5.8 three-argument form calls func(data). */
 static void test_declare_tasklet_old_form(void **state)
 {
@@ -773,24 +762,25 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_declare_tasklet_old_form,
-					  teardown),
+					  th_teardown),
 		cmocka_unit_test_teardown(test_declare_tasklet_new_form,
-					  teardown),
+					  th_teardown),
 		cmocka_unit_test_teardown(test_declare_tasklet_old_59,
-					  teardown),
+					  th_teardown),
 		cmocka_unit_test_teardown(test_declare_tasklet_disabled,
-					  teardown),
+					  th_teardown),
 		cmocka_unit_test_teardown(test_seed_top_half_schedules_tasklet,
-					  teardown),
-		cmocka_unit_test_teardown(test_tasklet_calls, teardown),
-		cmocka_unit_test_teardown(test_softirq_spellings, teardown),
-		cmocka_unit_test_teardown(test_irqflags, teardown),
-		cmocka_unit_test_teardown(test_spinlocks, teardown),
-		cmocka_unit_test_teardown(test_preempt_and_smp, teardown),
-		cmocka_unit_test_teardown(test_jiffies, teardown),
-		cmocka_unit_test_teardown(test_printk, teardown),
-		cmocka_unit_test_teardown(test_warn_and_might_sleep, teardown),
-		cmocka_unit_test_teardown(test_bug_aborts, teardown),
+					  th_teardown),
+		cmocka_unit_test_teardown(test_tasklet_calls, th_teardown),
+		cmocka_unit_test_teardown(test_softirq_spellings, th_teardown),
+		cmocka_unit_test_teardown(test_irqflags, th_teardown),
+		cmocka_unit_test_teardown(test_spinlocks, th_teardown),
+		cmocka_unit_test_teardown(test_preempt_and_smp, th_teardown),
+		cmocka_unit_test_teardown(test_jiffies, th_teardown),
+		cmocka_unit_test_teardown(test_printk, th_teardown),
+		cmocka_unit_test_teardown(test_warn_and_might_sleep,
+					  th_teardown),
+		cmocka_unit_test_teardown(test_bug_aborts, th_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -70,17 +70,7 @@ static void check(const char *what, struct snap s, unsigned int pc,
 static int setup(void **state)
 {
 	(void)state;
-	th_init(2, true);
-	assert_int_equal(bh_thread_set_cpu(0), 0);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	if (bh_running())
-		bh_shutdown();
-	bh_thread_set_cpu(-1);
+	th_init_cpu0(2, true);
 	return 0;
 }
 
@@ -321,7 +311,7 @@ static void test_s15_context_is_per_thread(void **state)
 	check("another thread", other_thread, 0, TASK);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, th_teardown)
 
 int main(void)
 {

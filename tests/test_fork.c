@@ -38,15 +38,6 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	(void)state;
-	if (bh_running())
-		bh_shutdown();
-	bh_thread_set_cpu(-1);
-	return 0;
-}
-
 /* In a child: fail with the line number as exit status. */
 #define CHILD_CHECK(cond)                                                      \
 	do {                                                                   \
@@ -132,8 +123,7 @@ static void test_u7_child_gets_echild_then_own_runtime(void **state)
 {
 	(void)state;
 	struct bh_tasklet t;
-	th_init(1, true);
-	assert_int_equal(bh_thread_set_cpu(0), 0);
+	th_init_cpu0(1, true);
 	assert_int_equal(bh_open_softirq(BH_NET_RX_SOFTIRQ, net_rx), 0);
 	bh_tasklet_setup(&t, tasklet_fn);
 
@@ -190,7 +180,7 @@ static void test_u7_threaded_parent(void **state)
 	th_shutdown();
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, th_teardown)
 
 int main(void)
 {

@@ -125,8 +125,7 @@ static int setup(void **state)
 	assert_int_equal(sigaction(SIGRTMIN, &sa, NULL), 0);
 	app_runs = app_in_hardirq = 0;
 	app_pc = 0;
-	th_init(1, true);
-	assert_int_equal(bh_thread_set_cpu(0), 0);
+	th_init_cpu0(1, true);
 	assert_int_equal(bh_open_softirq(BH_NET_RX_SOFTIRQ, net_rx), 0);
 	return 0;
 }
@@ -137,10 +136,7 @@ static int teardown(void **state)
 	signal(SIGUSR1, SIG_DFL);
 	signal(SIGUSR2, SIG_DFL);
 	signal(SIGRTMIN, SIG_DFL);
-	if (bh_running())
-		bh_shutdown();
-	bh_thread_set_cpu(-1);
-	return 0;
+	return th_teardown(state);
 }
 
 /*
@@ -220,8 +216,7 @@ static void test_signal_irq_exit_wakes_ksoftirqd(void **state)
 {
 	(void)state;
 	bh_shutdown();
-	th_init(1, false);
-	assert_int_equal(bh_thread_set_cpu(0), 0);
+	th_init_cpu0(1, false);
 	assert_int_equal(bh_open_softirq(BH_NET_RX_SOFTIRQ, net_rx), 0);
 	fire(SIGRTMIN);
 	assert_int_equal(app_runs, 1);

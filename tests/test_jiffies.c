@@ -9,15 +9,6 @@
 
 #include <limits.h>
 
-static int teardown(void **state)
-{
-	(void)state;
-	if (bh_running())
-		bh_shutdown();
-	bh_thread_set_cpu(-1);
-	return 0;
-}
-
 /* The kernel's INITIAL_JIFFIES: five minutes before the low 32 bits wrap. */
 static unsigned long initial_jiffies(unsigned int hz)
 {
@@ -205,7 +196,7 @@ static void test_k1_time_after_across_full_wrap(void **state)
 	th_shutdown();
 }
 
-#define T(f) cmocka_unit_test_teardown(f, teardown)
+#define T(f) cmocka_unit_test_teardown(f, th_teardown)
 
 int main(void)
 {

@@ -52,18 +52,8 @@ static int setup(void **state)
 	(void)state;
 	memset(&in_softirq, 0, sizeof(in_softirq));
 	memset(&in_tasklet, 0, sizeof(in_tasklet));
-	th_init(1, true);
-	assert_int_equal(bh_thread_set_cpu(0), 0);
+	th_init_cpu0(1, true);
 	assert_int_equal(bh_open_softirq(BH_NET_RX_SOFTIRQ, net_rx), 0);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	if (bh_running())
-		bh_shutdown();
-	bh_thread_set_cpu(-1);
 	return 0;
 }
 
@@ -320,7 +310,7 @@ static void test_m15_warn_fatal_aborts(void **state)
 		out, "BUG: sleeping function called from invalid context"));
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, th_teardown)
 
 int main(void)
 {

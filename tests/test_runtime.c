@@ -14,15 +14,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static int teardown(void **state)
-{
-	(void)state;
-	if (bh_running())
-		bh_shutdown();
-	bh_thread_set_cpu(-1);
-	return 0;
-}
-
 static unsigned long net_rx_calls;
 static int run_in_handler = 1;
 static void net_rx(void)
@@ -174,8 +165,7 @@ static void test_u9_run_softirqs_from_atomic_is_edeadlk(void **state)
 {
 	(void)state;
 	BH_DEFINE_SPINLOCK(lock);
-	th_init(1, true);
-	assert_int_equal(bh_thread_set_cpu(0), 0);
+	th_init_cpu0(1, true);
 	assert_int_equal(bh_open_softirq(BH_NET_RX_SOFTIRQ, net_rx), 0);
 
 	bh_local_bh_disable();
@@ -316,7 +306,7 @@ static void test_default_runtime(void **state)
 	assert_int_equal(bh_nr_cpus(), 0);
 }
 
-#define T(f) cmocka_unit_test_teardown(f, teardown)
+#define T(f) cmocka_unit_test_teardown(f, th_teardown)
 
 int main(void)
 {

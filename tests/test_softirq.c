@@ -132,10 +132,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	memset(hook, 0, sizeof(hook));
-	if (bh_running())
-		bh_shutdown();
-	bh_thread_set_cpu(-1);
-	return 0;
+	return th_teardown(state);
 }
 
 static void assert_order(const int *want, unsigned int n)

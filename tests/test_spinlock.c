@@ -17,17 +17,7 @@
 static int setup(void **state)
 {
 	(void)state;
-	th_init(1, true);
-	assert_int_equal(bh_thread_set_cpu(0), 0);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	if (bh_running())
-		bh_shutdown();
-	bh_thread_set_cpu(-1);
+	th_init_cpu0(1, true);
 	return 0;
 }
 
@@ -320,7 +310,7 @@ static void test_spinlock_recursion_reported(void **state)
 	assert_int_equal(WTERMSIG(status), SIGALRM);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, th_teardown)
 
 int main(void)
 {

@@ -119,8 +119,7 @@ static void cb(struct bh_tasklet *t)
 static int setup_det(void **state)
 {
 	(void)state;
-	th_init(2, true);
-	assert_int_equal(bh_thread_set_cpu(0), 0);
+	th_init_cpu0(2, true);
 	__atomic_store_n(&allocations, 0, __ATOMIC_RELAXED);
 	return 0;
 }
@@ -130,13 +129,6 @@ static int setup_threaded(void **state)
 	(void)state;
 	th_init(2, false);
 	__atomic_store_n(&allocations, 0, __ATOMIC_RELAXED);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	th_shutdown();
 	return 0;
 }
 
@@ -247,9 +239,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_u2_no_allocation_det,
-						setup_det, teardown),
+						setup_det,
+						th_teardown_shutdown),
 		cmocka_unit_test_setup_teardown(test_u2_no_allocation_threaded,
-						setup_threaded, teardown),
+						setup_threaded,
+						th_teardown_shutdown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -75,13 +75,6 @@ static int setup_threaded(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	(void)state;
-	th_shutdown();
-	return 0;
-}
-
 /* ---- T3, T9, T10: the stress ---------------------------------------- */
 
 struct stobj {
@@ -376,7 +369,9 @@ static void test_u5_pinned_threads(void **state)
 	th_shutdown();
 }
 
-#define TT(fn) cmocka_unit_test_setup_teardown(fn, setup_threaded, teardown)
+#define TT(fn)                                                                 \
+	cmocka_unit_test_setup_teardown(fn, setup_threaded,                    \
+					th_teardown_shutdown)
 
 int main(void)
 {

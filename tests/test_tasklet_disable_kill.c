@@ -185,15 +185,7 @@ static void waiter_join(struct waiter *w)
 static int setup_threaded(void **state)
 {
 	(void)state;
-	th_init(2, false);
-	assert_int_equal(bh_thread_set_cpu(0), 0);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	th_shutdown();
+	th_init_cpu0(2, false);
 	return 0;
 }
 
@@ -472,7 +464,9 @@ static void test_t22_kill_scheduled_disabled_waits_for_enable(void **state)
 	assert_false(w.running_at_return);
 }
 
-#define TT(fn) cmocka_unit_test_setup_teardown(fn, setup_threaded, teardown)
+#define TT(fn)                                                                 \
+	cmocka_unit_test_setup_teardown(fn, setup_threaded,                    \
+					th_teardown_shutdown)
 
 int main(void)
 {

@@ -52,13 +52,6 @@ static int setup_threaded(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	(void)state;
-	th_shutdown();
-	return 0;
-}
-
 static int count_of(const struct bh_tasklet *t)
 {
 	return __atomic_load_n(&t->count.counter, __ATOMIC_ACQUIRE);
@@ -416,8 +409,11 @@ static void test_m14_self_kill_threaded(void **state)
 	check_selfkill(&s);
 }
 
-#define TD(fn) cmocka_unit_test_setup_teardown(fn, setup_det, teardown)
-#define TT(fn) cmocka_unit_test_setup_teardown(fn, setup_threaded, teardown)
+#define TD(fn)                                                                 \
+	cmocka_unit_test_setup_teardown(fn, setup_det, th_teardown_shutdown)
+#define TT(fn)                                                                 \
+	cmocka_unit_test_setup_teardown(fn, setup_threaded,                    \
+					th_teardown_shutdown)
 
 int main(void)
 {

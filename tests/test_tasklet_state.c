@@ -175,15 +175,7 @@ static int setup_det(void **state)
 	nevents = 0;
 	depth = max_depth = 0;
 	chain_sched_ret = chain_raise_ret = -1;
-	th_init(2, true);
-	assert_int_equal(bh_thread_set_cpu(0), 0);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	th_shutdown();
+	th_init_cpu0(2, true);
 	return 0;
 }
 
@@ -848,7 +840,8 @@ static void test_t26_sched_not_set_skipped(void **state)
 	assert_int_equal(b->cpu, 0);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup_det, teardown)
+#define T(fn)                                                                  \
+	cmocka_unit_test_setup_teardown(fn, setup_det, th_teardown_shutdown)
 
 int main(void)
 {
