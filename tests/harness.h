@@ -28,6 +28,33 @@
 
 #include <bh.h>
 
+/*
+ * Sanitizer builds, as 0 or 1: TH_TSAN under ThreadSanitizer (stress is
+ * sized down, it runs about ten times slower), TH_SANITIZED under any
+ * sanitizer (their runtimes allocate and make system calls of their own).
+ */
+#if defined(__SANITIZE_THREAD__)
+#define TH_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define TH_TSAN 1
+#endif
+#endif
+#ifndef TH_TSAN
+#define TH_TSAN 0
+#endif
+
+#if defined(__SANITIZE_ADDRESS__) || TH_TSAN
+#define TH_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#define TH_SANITIZED 1
+#endif
+#endif
+#ifndef TH_SANITIZED
+#define TH_SANITIZED 0
+#endif
+
 #define TH_LOG_SIZE (256 * 1024)
 
 struct th_log {
@@ -134,8 +161,46 @@ static inline uint64_t th_now_ns(void)
 #define TH_WAIT_NS (10ull * 1000000000ull)
 
 /*
+ * Counters shared between the test thread and callbacks on library threads.
+ * Loads acquire and stores release, so whatever a thread wrote before it
+ * bumped a counter is visible to the thread that sees the new value.
+ */
+static inline unsigned long th_ld(const unsigned long *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static inline void th_st(unsigned long *p, unsigned long v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+static inline void th_inc(unsigned long *p)
+{
+	__atomic_fetch_add(p, 1, __ATOMIC_ACQ_REL);
+}
+
+/* Raise *p to v if v is larger, against concurrent raisers. */
+static inline void th_atomic_max(unsigned long *p, unsigned long v)
+{
+	unsigned long cur = __atomic_load_n(p, __ATOMIC_RELAXED);
+
+	while (cur < v &&
+	       !__atomic_compare_exchange_n(p, &cur, v, false, __ATOMIC_ACQ_REL,
+					    __ATOMIC_RELAXED))
+		;
+}
+
+/* A tasklet's disable depth, as another thread may be changing it. */
+static inline int th_tasklet_count(const struct bh_tasklet *t)
+{
+	return __atomic_load_n(&t->count.counter, __ATOMIC_ACQUIRE);
+}
+
+/*
  * Wait until *counter >= target, yielding, at most TH_WAIT_NS. Returns true
  * if reached. The bound only turns a bug into a failure instead of a hang.
+ * No assertion inside, so a callback on a library thread may wait too.
  */
 static inline bool th_wait_ge(const unsigned long *counter,
 			      unsigned long target)

@@ -26,14 +26,6 @@
 
 #include "internal.h"
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define TH_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define TH_SANITIZED 1
-#endif
-#endif
-
 struct top {
 	int runs;
 	bool in_hardirq;
@@ -456,7 +448,7 @@ static void body_masking(void)
 static void test_u4_masking_makes_no_system_call(void **state)
 {
 	(void)state;
-#ifdef TH_SANITIZED
+#if TH_SANITIZED
 	/* Sanitizer runtimes make system calls of their own. */
 	skip();
 #endif

@@ -15,18 +15,6 @@
 
 #include <malloc.h>
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define TH_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) ||     \
-	__has_feature(memory_sanitizer)
-#define TH_SANITIZED 1
-#endif
-#endif
-#ifndef TH_SANITIZED
-#define TH_SANITIZED 0
-#endif
-
 #define NCALLS 1000000ul
 
 static __thread bool counting;

@@ -14,59 +14,10 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_THREAD__)
-#define TH_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define TH_TSAN 1
-#endif
-#endif
-#ifndef TH_TSAN
-#define TH_TSAN 0
-#endif
-
 /* Sized for 2 cores; TSan runs about ten times slower. */
 #define NPROD	  4
 #define NITER	  (TH_TSAN ? 10000ul : 100000ul)
 #define NTASKLETS 3
-
-static unsigned long ld(const unsigned long *p)
-{
-	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
-}
-
-static void st(unsigned long *p, unsigned long v)
-{
-	__atomic_store_n(p, v, __ATOMIC_RELEASE);
-}
-
-static void inc(unsigned long *p)
-{
-	__atomic_fetch_add(p, 1, __ATOMIC_ACQ_REL);
-}
-
-/* Bounded spin for use inside callbacks; false on timeout. */
-static bool spin_until(const unsigned long *flag, unsigned long v)
-{
-	uint64_t deadline = th_now_ns() + TH_WAIT_NS;
-
-	while (ld(flag) < v) {
-		if (th_now_ns() > deadline)
-			return false;
-		sched_yield();
-	}
-	return true;
-}
-
-static void atomic_max(unsigned long *p, unsigned long v)
-{
-	unsigned long cur = __atomic_load_n(p, __ATOMIC_RELAXED);
-
-	while (cur < v &&
-	       !__atomic_compare_exchange_n(p, &cur, v, false, __ATOMIC_ACQ_REL,
-					    __ATOMIC_RELAXED))
-		;
-}
 
 static int setup_threaded(void **state)
 {
@@ -100,21 +51,21 @@ static void stress_cb(struct bh_tasklet *t)
 	int cpu = bh_smp_processor_id();
 
 	if (__atomic_exchange_n(&o->inside, 1, __ATOMIC_SEQ_CST) != 0)
-		inc(&self_overlap);
+		th_inc(&self_overlap);
 	if (cpu < 0 || cpu > 1) {
-		inc(&bad_cpu);
+		th_inc(&bad_cpu);
 		cpu = 0;
 	} else if (__atomic_exchange_n(&cpu_inside[cpu], 1, __ATOMIC_SEQ_CST) !=
 		   0) {
-		inc(&cpu_overlap);
+		th_inc(&cpu_overlap);
 	}
 	/*
 	 * SCHED was cleared before this call (a fully ordered RMW), so this
 	 * load sees every increment made before a schedule that found SCHED
 	 * set and coalesced into this run (SPEC T3).
 	 */
-	atomic_max(&o->max_seen, ld(&o->seq));
-	inc(&o->runs);
+	th_atomic_max(&o->max_seen, th_ld(&o->seq));
+	th_inc(&o->runs);
 	/* A little work, to widen the window an overlap would show in. */
 	for (volatile int i = 0; i < 500; i++)
 		;
@@ -137,16 +88,16 @@ static void *producer(void *arg)
 		r = (i & 7) == 7 ? bh_tasklet_hi_schedule(&o->t)
 				 : bh_tasklet_schedule(&o->t);
 		if (r < 0)
-			inc(&sched_errors);
+			th_inc(&sched_errors);
 		else if (r == 1)
-			inc(&first_schedules);
+			th_inc(&first_schedules);
 		/*
 		 * Now and then wait for the run this schedule guarantees
 		 * (T3, per event). Without it nearly every schedule would
 		 * coalesce and the tasklets would hardly run.
 		 */
 		if ((i & 15) == 0 && !th_wait_ge(&o->max_seen, s))
-			inc(&lost);
+			th_inc(&lost);
 	}
 	bh_thread_set_cpu(-1);
 	return NULL;
@@ -178,22 +129,22 @@ static void test_t3_t9_t10_stress(void **state)
 		assert_int_equal(pthread_join(th[i], NULL), 0);
 
 	for (int i = 0; i < NTASKLETS; i++) {
-		unsigned long final = ld(&sobj[i].seq);
+		unsigned long final = th_ld(&sobj[i].seq);
 
 		assert_true(th_wait_ge(&sobj[i].max_seen, final));
-		total += ld(&sobj[i].runs);
+		total += th_ld(&sobj[i].runs);
 	}
 	print_message("stress: %lu schedules, %lu first, %lu runs\n",
-		      NPROD * NITER, ld(&first_schedules), total);
-	assert_int_equal(ld(&sched_errors), 0);
-	assert_int_equal(ld(&lost), 0);
-	assert_int_equal(ld(&self_overlap), 0);
-	assert_int_equal(ld(&cpu_overlap), 0);
-	assert_int_equal(ld(&bad_cpu), 0);
+		      NPROD * NITER, th_ld(&first_schedules), total);
+	assert_int_equal(th_ld(&sched_errors), 0);
+	assert_int_equal(th_ld(&lost), 0);
+	assert_int_equal(th_ld(&self_overlap), 0);
+	assert_int_equal(th_ld(&cpu_overlap), 0);
+	assert_int_equal(th_ld(&bad_cpu), 0);
 	/* T2: every run is paid for by exactly one first schedule. */
 	assert_true(total >= NTASKLETS);
 	/* Runs that are still to happen have been scheduled already. */
-	assert_true(total <= ld(&first_schedules));
+	assert_true(total <= th_ld(&first_schedules));
 }
 
 /* ---- T10: different tasklets in parallel on different CPUs ----------- */
@@ -204,12 +155,12 @@ static void par_cb(struct bh_tasklet *t)
 {
 	int me = (int)t->data;
 
-	st(&par_in[me], 1);
+	th_st(&par_in[me], 1);
 	/* Both must be inside at once: each waits to see the other. */
-	if (spin_until(&par_in[!me], 1))
-		st(&par_saw[me], 1);
+	if (th_wait_ge(&par_in[!me], 1))
+		th_st(&par_saw[me], 1);
 	else
-		inc(&par_timeout);
+		th_inc(&par_timeout);
 }
 
 /* SPEC T10: different tasklets may run at the same time on different CPUs */
@@ -235,7 +186,7 @@ static void test_t10_parallel_on_two_cpus(void **state)
 
 	assert_true(th_wait_ge(&par_saw[0], 1));
 	assert_true(th_wait_ge(&par_saw[1], 1));
-	assert_int_equal(ld(&par_timeout), 0);
+	assert_int_equal(th_ld(&par_timeout), 0);
 }
 
 /* ---- T4 and U5: where a tasklet runs --------------------------------- */
@@ -255,7 +206,7 @@ static void where_cb(struct bh_tasklet *t)
 	w->bh_cpu = bh_smp_processor_id();
 	w->real_cpu = sched_getcpu();
 	pthread_getname_np(pthread_self(), w->thread, sizeof(w->thread));
-	st(&w->done, 1);
+	th_st(&w->done, 1);
 }
 
 /*

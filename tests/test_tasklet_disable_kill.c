@@ -15,33 +15,6 @@
 
 #include <pthread.h>
 
-static unsigned long ld(const unsigned long *p)
-{
-	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
-}
-
-static void st(unsigned long *p, unsigned long v)
-{
-	__atomic_store_n(p, v, __ATOMIC_RELEASE);
-}
-
-static void inc(unsigned long *p)
-{
-	__atomic_fetch_add(p, 1, __ATOMIC_ACQ_REL);
-}
-
-static bool spin_until(const unsigned long *p, unsigned long v)
-{
-	uint64_t deadline = th_now_ns() + TH_WAIT_NS;
-
-	while (ld(p) < v) {
-		if (th_now_ns() > deadline)
-			return false;
-		sched_yield();
-	}
-	return true;
-}
-
 /* Bounded wait for a predicate on a tasklet; false on timeout. */
 static bool wait_for(bool (*pred)(const struct bh_tasklet *),
 		     const struct bh_tasklet *t, bool want)
@@ -56,16 +29,11 @@ static bool wait_for(bool (*pred)(const struct bh_tasklet *),
 	return true;
 }
 
-static int count_of(const struct bh_tasklet *t)
-{
-	return __atomic_load_n(&t->count.counter, __ATOMIC_ACQUIRE);
-}
-
 static bool wait_for_count(const struct bh_tasklet *t, int v)
 {
 	uint64_t deadline = th_now_ns() + TH_WAIT_NS;
 
-	while (count_of(t) != v) {
+	while (th_tasklet_count(t) != v) {
 		if (th_now_ns() > deadline)
 			return false;
 		sched_yield();
@@ -91,9 +59,9 @@ static void blk_cb(struct bh_tasklet *t)
 	struct blk *b = bh_from_tasklet(b, t, t);
 	unsigned long n = __atomic_add_fetch(&b->entered, 1, __ATOMIC_ACQ_REL);
 
-	if (!spin_until(&b->release, n))
-		inc(&b->timeouts);
-	st(&b->returned, n);
+	if (!th_wait_ge(&b->release, n))
+		th_inc(&b->timeouts);
+	th_st(&b->returned, n);
 }
 
 static void blk_init(struct blk *b)
@@ -112,7 +80,7 @@ static void cnt_cb(struct bh_tasklet *t)
 {
 	struct cnt *c = bh_from_tasklet(c, t, t);
 
-	inc(&c->runs);
+	th_inc(&c->runs);
 }
 
 /* A waiter thread: calls op(t) and snapshots what it saw on return. */
@@ -138,7 +106,7 @@ static void *waiter_fn(void *p)
 {
 	struct waiter *w = p;
 
-	st(&w->calling, 1);
+	th_st(&w->calling, 1);
 	switch (w->op) {
 	case OP_DISABLE:
 		w->ret = bh_tasklet_disable(w->t);
@@ -159,10 +127,10 @@ static void *waiter_fn(void *p)
 		w->ret = bh_tasklet_unlock_spin_wait(w->t);
 		break;
 	}
-	w->watched = ld(w->watch);
+	w->watched = th_ld(w->watch);
 	w->sched_at_return = bh_tasklet_is_scheduled(w->t);
 	w->running_at_return = bh_tasklet_is_running(w->t);
-	st(&w->done, 1);
+	th_st(&w->done, 1);
 	return NULL;
 }
 
@@ -208,16 +176,16 @@ static void disable_waits(enum op op)
 	/* The depth is raised before the wait starts. */
 	assert_true(wait_for_count(&b.t, 1));
 	give_way();
-	assert_int_equal(ld(&w.done), 0);
+	assert_int_equal(th_ld(&w.done), 0);
 	assert_true(bh_tasklet_is_running(&b.t));
 
-	st(&b.release, 1);
+	th_st(&b.release, 1);
 	waiter_join(&w);
 	assert_int_equal(w.ret, 0);
 	assert_int_equal(w.watched, 1); /* returned only after the callback */
 	assert_false(w.running_at_return);
-	assert_int_equal(count_of(&b.t), 1);
-	assert_int_equal(ld(&b.timeouts), 0);
+	assert_int_equal(th_tasklet_count(&b.t), 1);
+	assert_int_equal(th_ld(&b.timeouts), 0);
 	assert_int_equal(bh_tasklet_enable(&b.t), 0);
 }
 
@@ -243,11 +211,11 @@ static void test_t16_disable_nosync_does_not_wait(void **state)
 
 	start_blocked(&b);
 	assert_int_equal(bh_tasklet_disable_nosync(&b.t), 0);
-	assert_int_equal(count_of(&b.t), 1);
+	assert_int_equal(th_tasklet_count(&b.t), 1);
 	/* Still inside the callback: nosync returned without waiting. */
-	assert_int_equal(ld(&b.returned), 0);
+	assert_int_equal(th_ld(&b.returned), 0);
 	assert_true(bh_tasklet_is_running(&b.t));
-	st(&b.release, 1);
+	th_st(&b.release, 1);
 	assert_true(th_wait_ge(&b.returned, 1));
 	assert_true(wait_for(bh_tasklet_is_running, &b.t, false));
 	assert_int_equal(bh_tasklet_enable(&b.t), 0);
@@ -270,8 +238,8 @@ static void test_t24_unlock_wait_woken_after_callback(void **state)
 		start_blocked(&b);
 		waiter_start(&w, ops[i], &b.t, &b.returned);
 		give_way();
-		assert_int_equal(ld(&w.done), 0);
-		st(&b.release, 1);
+		assert_int_equal(th_ld(&w.done), 0);
+		th_st(&b.release, 1);
 		waiter_join(&w);
 		assert_int_equal(w.ret, 0);
 		assert_int_equal(w.watched, 1);
@@ -300,16 +268,16 @@ static void test_t20_kill_lets_pending_run(void **state)
 	assert_int_equal(bh_tasklet_schedule(&c.t), 1);
 	waiter_start(&w, OP_KILL, &c.t, &c.runs);
 	give_way();
-	assert_int_equal(ld(&w.done), 0);
-	assert_int_equal(ld(&c.runs), 0);
+	assert_int_equal(th_ld(&w.done), 0);
+	assert_int_equal(th_ld(&c.runs), 0);
 
-	st(&x.release, 1);
+	th_st(&x.release, 1);
 	waiter_join(&w);
 	assert_int_equal(w.ret, 0);
 	assert_int_equal(w.watched, 1); /* it ran before kill returned */
 	assert_false(w.sched_at_return);
 	assert_false(w.running_at_return);
-	assert_int_equal(ld(&x.timeouts), 0);
+	assert_int_equal(th_ld(&x.timeouts), 0);
 }
 
 /* SPEC T20: kill also waits for a run in progress. */
@@ -322,14 +290,14 @@ static void test_t20_kill_waits_for_running(void **state)
 	start_blocked(&b);
 	waiter_start(&w, OP_KILL, &b.t, &b.returned);
 	give_way();
-	assert_int_equal(ld(&w.done), 0);
-	st(&b.release, 1);
+	assert_int_equal(th_ld(&w.done), 0);
+	th_st(&b.release, 1);
 	waiter_join(&w);
 	assert_int_equal(w.ret, 0);
 	assert_int_equal(w.watched, 1);
 	assert_false(w.sched_at_return);
 	assert_false(w.running_at_return);
-	assert_int_equal(ld(&b.entered), 1);
+	assert_int_equal(th_ld(&b.entered), 1);
 }
 
 /*
@@ -350,22 +318,22 @@ static void test_t21_schedule_dropped_while_killing(void **state)
 	assert_true(wait_for(bh_tasklet_is_scheduled, &b.t, true));
 	assert_int_equal(bh_tasklet_schedule(&b.t), 0);
 	assert_int_equal(bh_tasklet_hi_schedule(&b.t), 0);
-	assert_int_equal(ld(&w.done), 0);
+	assert_int_equal(th_ld(&w.done), 0);
 
-	st(&b.release, 1);
+	th_st(&b.release, 1);
 	waiter_join(&w);
 	assert_int_equal(w.ret, 0);
 	assert_false(w.sched_at_return);
 	assert_false(w.running_at_return);
 	/* Neither dropped schedule produced a run. */
 	assert_int_equal(w.watched, 1);
-	assert_int_equal(ld(&b.entered), 1);
+	assert_int_equal(th_ld(&b.entered), 1);
 
 	/* Usable again after kill. */
-	st(&b.release, 2);
+	th_st(&b.release, 2);
 	assert_int_equal(bh_tasklet_schedule(&b.t), 1);
 	assert_true(th_wait_ge(&b.returned, 2));
-	assert_int_equal(ld(&b.entered), 2);
+	assert_int_equal(th_ld(&b.entered), 2);
 }
 
 /* A tasklet that reschedules itself for as long as `resched` is set. */
@@ -381,8 +349,8 @@ static void selfr_cb(struct bh_tasklet *t)
 	struct selfr *s = bh_from_tasklet(s, t, t);
 	int r;
 
-	inc(&s->runs);
-	if (!ld(&s->resched))
+	th_inc(&s->runs);
+	if (!th_ld(&s->resched))
 		return;
 	/*
 	 * Once kill has been called, hold this run open until kill has taken
@@ -390,13 +358,13 @@ static void selfr_cb(struct bh_tasklet *t)
 	 * not depend on kill winning a race for the short window between
 	 * SCHED clearing and the reschedule.
 	 */
-	if (ld(&s->killing) && !wait_for(bh_tasklet_is_scheduled, t, true))
-		inc(&s->timeouts);
+	if (th_ld(&s->killing) && !wait_for(bh_tasklet_is_scheduled, t, true))
+		th_inc(&s->timeouts);
 	r = bh_tasklet_schedule(t);
 	if (r == 0)
-		inc(&s->dropped);
+		th_inc(&s->dropped);
 	else if (r < 0)
-		inc(&s->errors);
+		th_inc(&s->errors);
 	__atomic_store_n(&s->last_ret, r, __ATOMIC_RELEASE);
 }
 
@@ -412,27 +380,27 @@ static void test_t21_kill_stops_self_rescheduling(void **state)
 
 	memset(&s, 0, sizeof(s));
 	bh_tasklet_setup(&s.t, selfr_cb);
-	st(&s.resched, 1);
+	th_st(&s.resched, 1);
 	assert_int_equal(bh_tasklet_schedule(&s.t), 1);
 	assert_true(th_wait_ge(&s.runs, 50));
 
-	st(&s.killing, 1);
+	th_st(&s.killing, 1);
 	assert_int_equal(bh_tasklet_kill(&s.t), 0);
 	assert_false(bh_tasklet_is_scheduled(&s.t));
 	assert_false(bh_tasklet_is_running(&s.t));
-	assert_int_equal(ld(&s.dropped), 1);
+	assert_int_equal(th_ld(&s.dropped), 1);
 	assert_int_equal(__atomic_load_n(&s.last_ret, __ATOMIC_ACQUIRE), 0);
-	assert_int_equal(ld(&s.errors), 0);
-	assert_int_equal(ld(&s.timeouts), 0);
+	assert_int_equal(th_ld(&s.errors), 0);
+	assert_int_equal(th_ld(&s.timeouts), 0);
 
 	/* Stopped for good, yet it may be scheduled again. */
-	runs = ld(&s.runs);
-	st(&s.resched, 0);
+	runs = th_ld(&s.runs);
+	th_st(&s.resched, 0);
 	assert_int_equal(bh_tasklet_schedule(&s.t), 1);
 	assert_true(th_wait_ge(&s.runs, runs + 1));
 	assert_true(wait_for(bh_tasklet_is_running, &s.t, false));
-	assert_int_equal(ld(&s.runs), runs + 1);
-	assert_int_equal(ld(&s.dropped), 1);
+	assert_int_equal(th_ld(&s.runs), runs + 1);
+	assert_int_equal(th_ld(&s.dropped), 1);
 }
 
 /*
@@ -452,8 +420,8 @@ static void test_t22_kill_scheduled_disabled_waits_for_enable(void **state)
 
 	waiter_start(&w, OP_KILL, &c.t, &c.runs);
 	give_way();
-	assert_int_equal(ld(&w.done), 0);
-	assert_int_equal(ld(&c.runs), 0);
+	assert_int_equal(th_ld(&w.done), 0);
+	assert_int_equal(th_ld(&c.runs), 0);
 	assert_true(bh_tasklet_is_scheduled(&c.t));
 
 	assert_int_equal(bh_tasklet_enable(&c.t), 0);

@@ -30,17 +30,6 @@
 #define TH_AUDIT_ARCH AUDIT_ARCH_AARCH64
 #endif
 
-#if defined(__SANITIZE_THREAD__)
-#define TH_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define TH_TSAN 1
-#endif
-#endif
-#ifndef TH_TSAN
-#define TH_TSAN 0
-#endif
-
 #define NCALLS 1000000ul
 
 enum { CHILD_OK = 0, CHILD_SETUP = 2, CHILD_SYSCALL = 3, CHILD_WRONG = 4 };

@@ -52,11 +52,6 @@ static int setup_threaded(void **state)
 	return 0;
 }
 
-static int count_of(const struct bh_tasklet *t)
-{
-	return __atomic_load_n(&t->count.counter, __ATOMIC_ACQUIRE);
-}
-
 static unsigned long runs;
 
 static void count_cb(struct bh_tasklet *t)
@@ -187,7 +182,7 @@ static void test_u9_uninitialised_tasklet(void **state)
 	expect_all_fail(&z, -EINVAL, true);
 	assert_int_equal(z.state, 0);
 	assert_null(z.next);
-	assert_int_equal(count_of(&z), 0);
+	assert_int_equal(th_tasklet_count(&z), 0);
 	assert_int_equal(bh_softirq_pending(0), 0);
 	snprintf(name, sizeof(name), "%p", (void *)&z);
 	assert_true(th_log_has(name));
@@ -374,7 +369,7 @@ static void check_selfkill(struct selfkill *s)
 	 * means failure, STYLE.md), so the disable depth is back where it
 	 * was: a caller that sees the error has nothing to undo.
 	 */
-	assert_int_equal(count_of(&s->t), 0);
+	assert_int_equal(th_tasklet_count(&s->t), 0);
 }
 
 /*

@@ -21,17 +21,6 @@
 #include <signal.h>
 #include <sys/time.h>
 
-#if defined(__SANITIZE_THREAD__)
-#define TH_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define TH_TSAN 1
-#endif
-#endif
-#ifndef TH_TSAN
-#define TH_TSAN 0
-#endif
-
 #define NPROD	 4
 #define NT	 3
 #define NITER	 (TH_TSAN ? 10000ul : 100000ul)
@@ -44,21 +33,6 @@ static pthread_t producers[NPROD];
 static pthread_t ksoft[2];
 static unsigned long ksoft_known[2];
 
-static unsigned long ld(const unsigned long *p)
-{
-	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
-}
-
-static void atomic_max(unsigned long *p, unsigned long v)
-{
-	unsigned long cur = __atomic_load_n(p, __ATOMIC_RELAXED);
-
-	while (cur < v &&
-	       !__atomic_compare_exchange_n(p, &cur, v, false, __ATOMIC_ACQ_REL,
-					    __ATOMIC_RELAXED))
-		;
-}
-
 static void storm_cb(struct bh_tasklet *t)
 {
 	unsigned long k = t->data;
@@ -66,10 +40,10 @@ static void storm_cb(struct bh_tasklet *t)
 
 	if (__atomic_exchange_n(&inside[k], 1, __ATOMIC_SEQ_CST) != 0)
 		__atomic_fetch_add(&overlap, 1, __ATOMIC_RELAXED);
-	atomic_max(&max_seen[k], ld(&seq[k]));
+	th_atomic_max(&max_seen[k], th_ld(&seq[k]));
 	__atomic_fetch_add(&runs[k], 1, __ATOMIC_RELAXED);
 	/* Learn the softirq threads, so the signaller can hit them too. */
-	if ((cpu == 0 || cpu == 1) && !ld(&ksoft_known[cpu])) {
+	if ((cpu == 0 || cpu == 1) && !th_ld(&ksoft_known[cpu])) {
 		ksoft[cpu] = pthread_self();
 		__atomic_store_n(&ksoft_known[cpu], 1, __ATOMIC_RELEASE);
 	}
@@ -104,7 +78,7 @@ static void *producer(void *arg)
 	long id = (long)arg;
 
 	bh_thread_set_cpu((int)(id % 2));
-	for (unsigned long i = 0; i < NITER || !ld(&sig_done); i++) {
+	for (unsigned long i = 0; i < NITER || !th_ld(&sig_done); i++) {
 		bump_and_schedule(i + (unsigned long)id);
 		if (i % 64 == 0)
 			pthread_kill(pthread_self(), SIGUSR1);
@@ -118,7 +92,7 @@ static void *signaller(void *arg)
 	for (unsigned long i = 0; i < NSIGNALS; i++) {
 		unsigned long c = i & 1;
 
-		if (i % 8 == 7 && ld(&ksoft_known[c]))
+		if (i % 8 == 7 && th_ld(&ksoft_known[c]))
 			pthread_kill(ksoft[c], SIGUSR1);
 		else
 			pthread_kill(producers[i % NPROD], SIGUSR1);
@@ -171,17 +145,17 @@ static void test_u1_signal_storm(void **state)
 	 * (signals still in flight only bump further).
 	 */
 	for (int k = 0; k < NT; k++)
-		final[k] = ld(&seq[k]);
+		final[k] = th_ld(&seq[k]);
 	for (int k = 0; k < NT; k++) {
 		assert_true(th_wait_ge(&max_seen[k], final[k]));
-		assert_true(ld(&runs[k]) > 0);
+		assert_true(th_ld(&runs[k]) > 0);
 	}
 	set_handler(SIGUSR1, SIG_IGN);
 	set_handler(SIGALRM, SIG_IGN);
 
-	assert_true(ld(&handler_calls) > 0);
-	assert_int_equal(ld(&errors), 0);
-	assert_int_equal(ld(&overlap), 0);
+	assert_true(th_ld(&handler_calls) > 0);
+	assert_int_equal(th_ld(&errors), 0);
+	assert_int_equal(th_ld(&overlap), 0);
 	th_shutdown();
 }
 

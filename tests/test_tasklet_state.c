@@ -153,11 +153,6 @@ static bool sched_bit(const struct bh_tasklet *t)
 	       (1ul << BH_TASKLET_STATE_SCHED);
 }
 
-static int count_of(const struct bh_tasklet *t)
-{
-	return __atomic_load_n(&t->count.counter, __ATOMIC_RELAXED);
-}
-
 static unsigned int count_substr(const char *hay, const char *needle)
 {
 	unsigned int n = 0;
@@ -519,21 +514,21 @@ static void test_t12_disable_depth(void **state)
 	(void)state;
 	struct tobj *a = mk(1, rec_cb);
 
-	assert_int_equal(count_of(&a->t), 0);
+	assert_int_equal(th_tasklet_count(&a->t), 0);
 	assert_int_equal(bh_tasklet_disable_nosync(&a->t), 0);
 	assert_int_equal(bh_tasklet_disable(&a->t), 0);
-	assert_int_equal(count_of(&a->t), 2);
+	assert_int_equal(th_tasklet_count(&a->t), 2);
 	assert_int_equal(bh_tasklet_schedule(&a->t), 1);
 	bh_run_all(0);
 	assert_int_equal(a->runs, 0);
 
 	assert_int_equal(bh_tasklet_enable(&a->t), 0);
-	assert_int_equal(count_of(&a->t), 1);
+	assert_int_equal(th_tasklet_count(&a->t), 1);
 	bh_run_all(0);
 	assert_int_equal(a->runs, 0);
 
 	assert_int_equal(bh_tasklet_enable(&a->t), 0);
-	assert_int_equal(count_of(&a->t), 0);
+	assert_int_equal(th_tasklet_count(&a->t), 0);
 	bh_run_all(0);
 	assert_int_equal(a->runs, 1);
 }
@@ -606,7 +601,7 @@ static void test_t15_enable_underflow(void **state)
 	char msg[128];
 
 	assert_int_equal(bh_tasklet_enable(&a->t), 0);
-	assert_int_equal(count_of(&a->t), -1);
+	assert_int_equal(th_tasklet_count(&a->t), -1);
 	assert_int_equal(bh_warn_count(), w0 + 1);
 	snprintf(msg, sizeof(msg),
 		 "bh: tasklet_enable(%p) without a matching disable: count is "
@@ -621,7 +616,7 @@ static void test_t15_enable_underflow(void **state)
 
 	/* A second underflow of the same tasklet does not warn again. */
 	assert_int_equal(bh_tasklet_enable(&a->t), 0);
-	assert_int_equal(count_of(&a->t), -2);
+	assert_int_equal(th_tasklet_count(&a->t), -2);
 	assert_int_equal(bh_warn_count(), w0 + 1);
 	bh_run_all(0);
 	assert_int_equal(a->runs, 0);
@@ -629,7 +624,7 @@ static void test_t15_enable_underflow(void **state)
 	/* Balanced by disables: runnable again, and the pending run happens. */
 	assert_int_equal(bh_tasklet_disable_nosync(&a->t), 0);
 	assert_int_equal(bh_tasklet_disable_nosync(&a->t), 0);
-	assert_int_equal(count_of(&a->t), 0);
+	assert_int_equal(th_tasklet_count(&a->t), 0);
 	bh_run_all(0);
 	assert_int_equal(a->runs, 1);
 	assert_false(bh_tasklet_is_scheduled(&a->t));
@@ -643,7 +638,7 @@ static void test_t16_disable_idle_returns(void **state)
 
 	assert_int_equal(bh_tasklet_disable(&a->t), 0);
 	assert_int_equal(bh_tasklet_disable_in_atomic(&a->t), 0);
-	assert_int_equal(count_of(&a->t), 2);
+	assert_int_equal(th_tasklet_count(&a->t), 2);
 	assert_int_equal(bh_tasklet_enable(&a->t), 0);
 	assert_int_equal(bh_tasklet_enable(&a->t), 0);
 	/* The waiting cases are in test_tasklet_disable_kill.c. */
@@ -684,8 +679,8 @@ static void test_t18_declared_disabled(void **state)
 {
 	(void)state;
 
-	assert_int_equal(count_of(&declared_disabled), 1);
-	assert_int_equal(count_of(&old_disabled), 1);
+	assert_int_equal(th_tasklet_count(&declared_disabled), 1);
+	assert_int_equal(th_tasklet_count(&old_disabled), 1);
 	assert_true(declared_disabled.use_callback);
 	assert_false(old_disabled.use_callback);
 
@@ -694,14 +689,14 @@ static void test_t18_declared_disabled(void **state)
 	assert_int_equal(nevents, 0);
 	assert_true(bh_tasklet_is_scheduled(&old_disabled));
 	assert_int_equal(bh_tasklet_enable(&old_disabled), 0);
-	assert_int_equal(count_of(&old_disabled), 0);
+	assert_int_equal(th_tasklet_count(&old_disabled), 0);
 	bh_run_all(0);
 	expect_events((int[]){1007}, 1);
 
 	/* The callback form needs one enable too. It is never scheduled
 	 * here: rec_cb expects a struct tobj around its tasklet. */
 	assert_int_equal(bh_tasklet_enable(&declared_disabled), 0);
-	assert_int_equal(count_of(&declared_disabled), 0);
+	assert_int_equal(th_tasklet_count(&declared_disabled), 0);
 }
 
 /* SPEC T19: init/setup reset next, state and count; setup zeroes data. */
@@ -725,7 +720,7 @@ static void test_t19_init_resets(void **state)
 	assert_int_equal(a->t.state & ((1ul << BH_TASKLET_STATE_SCHED) |
 				       (1ul << BH_TASKLET_STATE_RUN)),
 			 0);
-	assert_int_equal(count_of(&a->t), 0);
+	assert_int_equal(th_tasklet_count(&a->t), 0);
 	assert_int_equal(a->t.data, 0);
 	assert_true(a->t.use_callback);
 	assert_ptr_equal(a->t.callback, rec_cb);
@@ -737,7 +732,7 @@ static void test_t19_init_resets(void **state)
 	assert_int_equal(g.state & ((1ul << BH_TASKLET_STATE_SCHED) |
 				    (1ul << BH_TASKLET_STATE_RUN)),
 			 0);
-	assert_int_equal(count_of(&g), 0);
+	assert_int_equal(th_tasklet_count(&g), 0);
 	assert_int_equal(g.data, 6);
 	assert_false(g.use_callback);
 	assert_ptr_equal(g.func, old_func);
