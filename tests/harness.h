@@ -20,11 +20,14 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <bh.h>
 
@@ -212,6 +215,109 @@ static inline bool th_wait_ge(const unsigned long *counter,
 		sched_yield();
 	}
 	return true;
+}
+
+/*
+ * Forked children, for what the test runner must survive: an abort, a
+ * crash, a thread blocked for good, a seccomp kill. No cmocka assertion may
+ * run in a child (it would unwind into the parent's copy of the runner): a
+ * child reports through its exit status, and the parent asserts on it.
+ */
+
+/* In a child of th_run_child(): the write end of the pipe to the parent. */
+static int th_child_log_fd = -1;
+
+/* Log sink for a child's runtime: the text goes to the parent. */
+static inline void th_child_log_sink(void *arg, int level, const char *text,
+				     size_t len)
+{
+	(void)arg;
+	(void)level;
+	while (len > 0) {
+		ssize_t n = write(th_child_log_fd, text, len);
+		if (n <= 0)
+			return;
+		text += n;
+		len -= (size_t)n;
+	}
+}
+
+/*
+ * th_config() for a runtime started in a child: its log goes to the
+ * parent when th_run_child() was given a buffer, else to the child's own
+ * copy of th_log.
+ */
+static inline void th_child_config(struct bh_config *cfg, int nr_cpus,
+				   bool deterministic)
+{
+	th_config(cfg, nr_cpus, deterministic);
+	if (th_child_log_fd >= 0)
+		cfg->log = th_child_log_sink;
+}
+
+/*
+ * Run fn(arg) in a forked child that exits with its return value, and
+ * return the child's wait status. cmocka's signal handlers are reset in
+ * the child, so that a crash shows in the status. With `out`, what the
+ * child logs through th_child_log_sink is collected there, NUL-terminated
+ * and cut to outlen - 1 bytes (the rest is read and dropped, so that a
+ * talkative child cannot block on a full pipe).
+ */
+static inline int th_run_child(int (*fn)(void *), void *arg, char *out,
+			       size_t outlen)
+{
+	static const int dfl[] = {SIGABRT, SIGALRM, SIGBUS, SIGFPE,
+				  SIGILL,  SIGSEGV, SIGSYS};
+	int fds[2] = {-1, -1};
+	int status;
+
+	if (out) {
+		assert_true(outlen > 0);
+		assert_int_equal(pipe(fds), 0);
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		for (size_t i = 0; i < sizeof(dfl) / sizeof(dfl[0]); i++)
+			signal(dfl[i], SIG_DFL);
+		if (out) {
+			close(fds[0]);
+			th_child_log_fd = fds[1];
+		}
+		_exit(fn(arg));
+	}
+	if (out) {
+		char drop[256];
+		size_t at = 0;
+
+		close(fds[1]);
+		for (;;) {
+			bool room = at < outlen - 1;
+			ssize_t n =
+				room ? read(fds[0], out + at, outlen - 1 - at)
+				     : read(fds[0], drop, sizeof(drop));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			if (room)
+				at += (size_t)n;
+		}
+		out[at] = '\0';
+		close(fds[0]);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+/* The child of th_run_child() exited normally with status `code`. */
+static inline void th_assert_exit_code(int status, int code)
+{
+	if (WIFSIGNALED(status))
+		fail_msg("child killed by signal %d", WTERMSIG(status));
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), code);
 }
 
 #endif

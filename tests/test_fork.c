@@ -48,22 +48,13 @@ static int setup(void **state)
 		}                                                              \
 	} while (0)
 
-static void child_reset_signals(void)
-{
-	signal(SIGSEGV, SIG_DFL);
-	signal(SIGBUS, SIG_DFL);
-	signal(SIGILL, SIG_DFL);
-	signal(SIGFPE, SIG_DFL);
-	signal(SIGSYS, SIG_DFL);
-}
-
 /*
  * The child's whole life: the inherited runtime refuses service with a
  * diagnostic; after bh_shutdown() the child starts its own and uses it.
  */
-static void child_body(struct bh_tasklet *t)
+static int child_body(void *arg)
 {
-	child_reset_signals();
+	struct bh_tasklet *t = arg;
 	unsigned int before =
 		__atomic_load_n(&th_log.messages, __ATOMIC_RELAXED);
 	CHILD_CHECK(bh_tasklet_schedule(t) == -ECHILD);
@@ -104,18 +95,7 @@ static void child_body(struct bh_tasklet *t)
 	CHILD_CHECK(bh_run_softirqs(0) >= 1);
 	CHILD_CHECK(tasklet_runs == runs0 + 1);
 	CHILD_CHECK(bh_shutdown() == 0);
-	_exit(0);
-}
-
-static void assert_child_ok(pid_t pid)
-{
-	int status;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (WIFSIGNALED(status))
-		fprintf(stderr, "child killed by signal %d\n",
-			WTERMSIG(status));
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	return 0;
 }
 
 /* SPEC U7: deterministic parent. */
@@ -127,12 +107,7 @@ static void test_u7_child_gets_echild_then_own_runtime(void **state)
 	assert_int_equal(bh_open_softirq(BH_NET_RX_SOFTIRQ, net_rx), 0);
 	bh_tasklet_setup(&t, tasklet_fn);
 
-	fflush(NULL);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		child_body(&t);
-	assert_child_ok(pid);
+	th_assert_exit_code(th_run_child(child_body, &t, NULL, 0), 0);
 
 	/* The parent is unaffected. */
 	assert_true(bh_running());
@@ -162,12 +137,7 @@ static void test_u7_threaded_parent(void **state)
 	assert_int_equal(bh_thread_set_cpu(1), 0);
 	assert_int_equal(bh_tasklet_schedule(&t), 1);
 
-	fflush(NULL);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		child_body(&t);
-	assert_child_ok(pid);
+	th_assert_exit_code(th_run_child(child_body, &t, NULL, 0), 0);
 
 	/* The parent's threads still serve it. */
 	assert_true(th_wait_ge(&net_rx_calls, 1));

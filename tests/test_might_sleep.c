@@ -216,19 +216,18 @@ static void test_m15_preempt_disabled(void **state)
 	check_splat(&p, 1, 0, 1);
 }
 
-/* warn_fatal children log through a pipe the parent reads. */
-static int pipe_fd = -1;
-static void pipe_sink(void *arg, int level, const char *text, size_t len)
+/* In the child: a runtime with warn_fatal set, then the body. */
+static int fatal_child(void *arg)
 {
-	(void)arg;
-	(void)level;
-	while (len > 0) {
-		ssize_t n = write(pipe_fd, text, len);
-		if (n <= 0)
-			return;
-		text += n;
-		len -= (size_t)n;
-	}
+	void (*const *body)(void) = arg;
+	struct bh_config cfg;
+	th_child_config(&cfg, 1, true);
+	cfg.warn_fatal = true;
+	if (bh_init(&cfg) != 0)
+		return 2;
+	(*body)();
+	/* Reaching here means the report did not abort. */
+	return 0;
 }
 
 /*
@@ -237,45 +236,9 @@ static void pipe_sink(void *arg, int level, const char *text, size_t len)
  */
 static int run_fatal_child(void (*body)(void), char *out, size_t outlen)
 {
-	int fds[2];
 	if (bh_running())
 		bh_shutdown();
-	assert_int_equal(pipe(fds), 0);
-	fflush(NULL);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		signal(SIGABRT, SIG_DFL);
-		signal(SIGSEGV, SIG_DFL);
-		close(fds[0]);
-		pipe_fd = fds[1];
-		struct bh_config cfg;
-		bh_config_init(&cfg);
-		cfg.nr_cpus = 1;
-		cfg.deterministic = true;
-		cfg.warn_fatal = true;
-		cfg.log = pipe_sink;
-		if (bh_init(&cfg) != 0)
-			_exit(2);
-		body();
-		/* Reaching here means the report did not abort. */
-		_exit(0);
-	}
-	close(fds[1]);
-	size_t at = 0;
-	for (;;) {
-		ssize_t n = read(fds[0], out + at, outlen - 1 - at);
-		if (n <= 0)
-			break;
-		at += (size_t)n;
-		if (at == outlen - 1)
-			break;
-	}
-	out[at] = '\0';
-	close(fds[0]);
-	int status;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	return status;
+	return th_run_child(fatal_child, &body, out, outlen);
 }
 
 static void body_might_sleep_in_hardirq(void)

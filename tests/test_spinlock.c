@@ -238,69 +238,31 @@ static void test_spin_trylock(void **state)
 	assert_false(bh_spin_is_locked(&try_lock));
 }
 
-/* The child logs through a pipe the parent reads. */
-static int pipe_fd = -1;
-static void pipe_sink(void *arg, int level, const char *text, size_t len)
+#define RETURNED_FROM_RECURSION 3
+
+/* In the child: its own runtime, and a lock taken twice. */
+static int recursion_child(void *arg)
 {
 	(void)arg;
-	(void)level;
-	while (len > 0) {
-		ssize_t n = write(pipe_fd, text, len);
-		if (n <= 0)
-			return;
-		text += n;
-		len -= (size_t)n;
-	}
+	struct bh_config cfg;
+	th_child_config(&cfg, 1, true);
+	if (bh_init(&cfg) != 0)
+		return 2;
+	BH_DEFINE_SPINLOCK(l);
+	bh_spin_lock(&l);
+	/* Safety net: the next call blocks for good after its report. */
+	alarm(1);
+	bh_spin_lock(&l);
+	return RETURNED_FROM_RECURSION;
 }
-
-#define RETURNED_FROM_RECURSION 3
 
 /* Re-taking a held lock is reported, not a silent hang. */
 static void test_spinlock_recursion_reported(void **state)
 {
 	(void)state;
-	int fds[2];
-	bh_shutdown(); /* the child starts its own runtime */
-	assert_int_equal(pipe(fds), 0);
-	fflush(NULL);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		signal(SIGALRM, SIG_DFL);
-		signal(SIGSEGV, SIG_DFL);
-		signal(SIGABRT, SIG_DFL);
-		close(fds[0]);
-		pipe_fd = fds[1];
-		struct bh_config cfg;
-		bh_config_init(&cfg);
-		cfg.nr_cpus = 1;
-		cfg.deterministic = true;
-		cfg.log = pipe_sink;
-		if (bh_init(&cfg) != 0)
-			_exit(2);
-		BH_DEFINE_SPINLOCK(l);
-		bh_spin_lock(&l);
-		/* Safety net: the next call blocks for good after its report.
-		 */
-		alarm(1);
-		bh_spin_lock(&l);
-		_exit(RETURNED_FROM_RECURSION);
-	}
-	close(fds[1]);
 	static char out[64 * 1024];
-	size_t at = 0;
-	for (;;) {
-		ssize_t n = read(fds[0], out + at, sizeof(out) - 1 - at);
-		if (n <= 0)
-			break;
-		at += (size_t)n;
-		if (at == sizeof(out) - 1)
-			break;
-	}
-	out[at] = '\0';
-	close(fds[0]);
-	int status;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
+	bh_shutdown(); /* the child starts its own runtime */
+	int status = th_run_child(recursion_child, NULL, out, sizeof(out));
 	if (!strstr(out, "BUG: spinlock recursion"))
 		fprintf(stderr, "child log:\n%s\n", out);
 	assert_non_null(strstr(out, "BUG: spinlock recursion"));

@@ -110,6 +110,17 @@ static void test_u9_null_setup_init(void **state)
 	assert_int_equal(bh_warn_count(), w0 + 2);
 }
 
+static int child_main(void *arg)
+{
+	int (*const *fn)(void) = arg;
+	struct bh_config cfg;
+
+	th_child_config(&cfg, 1, true);
+	if (bh_init(&cfg) != 0)
+		return 100;
+	return (*fn)();
+}
+
 /*
  * Run fn() in a forked child with its own deterministic runtime, so that a
  * crash is reported as a failure rather than taking the runner down (a
@@ -118,23 +129,7 @@ static void test_u9_null_setup_init(void **state)
  */
 static void in_child(int (*fn)(void))
 {
-	int status;
-	pid_t pid = fork();
-
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct bh_config cfg;
-
-		th_config(&cfg, 1, true);
-		if (bh_init(&cfg) != 0)
-			_exit(100);
-		_exit(fn());
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (WIFSIGNALED(status))
-		fail_msg("crashed with signal %d", WTERMSIG(status));
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	th_assert_exit_code(th_run_child(child_main, &fn, NULL, 0), 0);
 }
 
 static int null_trylock(void)
@@ -227,28 +222,25 @@ static void test_u9_no_runtime(void **state)
 	assert_int_equal(t.state, 0);
 }
 
+static int warn_fatal_child(void *arg)
+{
+	struct bh_config cfg;
+
+	(void)arg;
+	th_child_config(&cfg, 1, true);
+	cfg.warn_fatal = true;
+	if (bh_init(&cfg) != 0)
+		return 2;
+	bh_tasklet_schedule(NULL);
+	return 0; /* not reached if the warning was fatal */
+}
+
 /* SPEC U9: with warn_fatal, the same misuse aborts the process. */
 static void test_u9_warn_fatal_aborts(void **state)
 {
 	(void)state;
-	int status;
-	pid_t pid;
+	int status = th_run_child(warn_fatal_child, NULL, NULL, 0);
 
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		/* No cmocka assertion here: it would unwind into the
-		 * parent's copy of the test runner. */
-		struct bh_config cfg;
-
-		th_config(&cfg, 1, true);
-		cfg.warn_fatal = true;
-		if (bh_init(&cfg) != 0)
-			_exit(2);
-		bh_tasklet_schedule(NULL);
-		_exit(0); /* not reached if the warning was fatal */
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFSIGNALED(status));
 	assert_int_equal(WTERMSIG(status), SIGABRT);
 }
