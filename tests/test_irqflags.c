@@ -12,14 +12,11 @@
  * filter that kills the process on any system call but exit.
  */
 #include "harness.h"
+#include "seccomp_child.h"
 
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -343,40 +340,30 @@ static void test_u4_spin_lock_irqsave(void **state)
 	assert_false(top2.ran_while_masked);
 }
 
-/* A seccomp filter that kills the process on any system call but exit. */
-#if defined(__x86_64__)
-#define TH_AUDIT_ARCH AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#define TH_AUDIT_ARCH AUDIT_ARCH_AARCH64
-#endif
-
-#ifdef TH_AUDIT_ARCH
-static int forbid_syscalls(void)
-{
-	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			 offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TH_AUDIT_ARCH, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			 offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_exit_group, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_exit, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-	};
-	struct sock_fprog prog = {
-		.len = (unsigned short)(sizeof(f) / sizeof(f[0])),
-		.filter = f,
-	};
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		return -1;
-	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
-}
-#endif
-
 #define SECCOMP_UNAVAILABLE 77
+
+/* The child: this file's handlers go too (cmocka's are reset already). */
+static int without_syscalls_child(void *arg)
+{
+	static const int allow[] = {__NR_exit_group, __NR_exit};
+	void (*const *body)(void) = arg;
+
+	signal(SIGUSR1, SIG_DFL);
+	signal(SIGUSR2, SIG_DFL);
+	if (bh_running())
+		bh_shutdown();
+	struct bh_config cfg;
+	th_config(&cfg, 1, true);
+	if (bh_init(&cfg) != 0)
+		return 2;
+	(*body)();
+	/* Any system call but exit kills the process. */
+	if (th_forbid_syscalls(allow, sizeof(allow) / sizeof(allow[0]),
+			       SECCOMP_RET_KILL_PROCESS) != 0)
+		return SECCOMP_UNAVAILABLE;
+	(*body)();
+	return 0;
+}
 
 /*
  * Runs `body` in a forked child that has no library runtime inherited: the
@@ -386,35 +373,7 @@ static int forbid_syscalls(void)
  */
 static int run_without_syscalls(void (*body)(void))
 {
-	fflush(NULL);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-#ifdef TH_AUDIT_ARCH
-		/* cmocka's handlers must not catch anything in the child. */
-		signal(SIGSYS, SIG_DFL);
-		signal(SIGSEGV, SIG_DFL);
-		signal(SIGABRT, SIG_DFL);
-		signal(SIGUSR1, SIG_DFL);
-		signal(SIGUSR2, SIG_DFL);
-		if (bh_running())
-			bh_shutdown();
-		struct bh_config cfg;
-		th_config(&cfg, 1, true);
-		if (bh_init(&cfg) != 0)
-			_exit(2);
-		body();
-		if (forbid_syscalls() != 0)
-			_exit(SECCOMP_UNAVAILABLE);
-		body();
-		_exit(0);
-#else
-		_exit(SECCOMP_UNAVAILABLE);
-#endif
-	}
-	int status;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	return status;
+	return th_run_child(without_syscalls_child, &body, NULL, 0);
 }
 
 static void body_getppid(void)

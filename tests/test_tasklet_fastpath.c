@@ -13,22 +13,11 @@
  * wait is a system call) on the coalesced path.
  */
 #include "harness.h"
+#include "seccomp_child.h"
 
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <signal.h>
-#include <stddef.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-#if defined(__x86_64__)
-#define TH_AUDIT_ARCH AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#define TH_AUDIT_ARCH AUDIT_ARCH_AARCH64
-#endif
 
 #define NCALLS 1000000ul
 
@@ -59,55 +48,13 @@ static void say_syscall(long nr)
 	(void)!write(2, buf, len);
 }
 
-/*
- * Exit with the raw system call: libc's _exit() is intercepted by the
- * sanitizer runtimes, whose exit hooks make system calls of their own
- * (sigaltstack under ASan), which the filter would trap.
- */
-static _Noreturn void leave(int code)
-{
-	for (;;)
-		syscall(SYS_exit_group, code);
-}
-
 static void on_sigsys(int sig, siginfo_t *si, void *uc)
 {
 	(void)sig;
 	(void)uc;
 	say_syscall(si->si_syscall);
-	leave(CHILD_SYSCALL);
+	th_exit_raw(CHILD_SYSCALL);
 }
-
-#ifdef TH_AUDIT_ARCH
-#define ALLOW(nr)                                                              \
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1),                       \
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
-
-static int install_filter(void)
-{
-	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			 offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TH_AUDIT_ARCH, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			 offsetof(struct seccomp_data, nr)),
-		ALLOW(__NR_write),
-		ALLOW(__NR_exit),
-		ALLOW(__NR_exit_group),
-		ALLOW(__NR_rt_sigreturn),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
-	};
-	struct sock_fprog prog = {
-		.len = sizeof(f) / sizeof(f[0]),
-		.filter = f,
-	};
-
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-		return -1;
-	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
-}
-#endif
 
 /*
  * The child: no cmocka here (an assertion would unwind into the parent's
@@ -116,6 +63,8 @@ static int install_filter(void)
  */
 static int child(bool threaded, bool follow_cpu, bool control)
 {
+	static const int allow[] = {__NR_write, __NR_exit, __NR_exit_group,
+				    __NR_rt_sigreturn};
 	static struct bh_tasklet t, h;
 	struct bh_config cfg;
 	struct sigaction sa;
@@ -144,10 +93,9 @@ static int child(bool threaded, bool follow_cpu, bool control)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGSYS, &sa, NULL) != 0)
 		return CHILD_SETUP;
-#ifdef TH_AUDIT_ARCH
-	if (install_filter() != 0)
+	if (th_forbid_syscalls(allow, sizeof(allow) / sizeof(allow[0]),
+			       SECCOMP_RET_TRAP) != 0)
 		return CHILD_SETUP;
-#endif
 	if (control)
 		(void)!syscall(SYS_getppid); /* must trap: proves the filter */
 	for (unsigned long i = 0; i < NCALLS; i++) {
@@ -162,10 +110,20 @@ static int child(bool threaded, bool follow_cpu, bool control)
 	return CHILD_OK;
 }
 
+struct child_args {
+	bool threaded, follow_cpu, control;
+};
+
+static int child_main(void *arg)
+{
+	const struct child_args *a = arg;
+
+	th_exit_raw(child(a->threaded, a->follow_cpu, a->control));
+}
+
 static void run_child(bool threaded, bool follow_cpu, int want)
 {
-	int status;
-	pid_t pid;
+	struct child_args a = {threaded, follow_cpu, want == CHILD_SYSCALL};
 
 #ifndef TH_AUDIT_ARCH
 	skip();
@@ -176,15 +134,7 @@ static void run_child(bool threaded, bool follow_cpu, int want)
 		skip();
 		return;
 	}
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		leave(child(threaded, follow_cpu, want == CHILD_SYSCALL));
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	if (WIFSIGNALED(status))
-		fail_msg("child killed by signal %d", WTERMSIG(status));
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), want);
+	th_assert_exit_code(th_run_child(child_main, &a, NULL, 0), want);
 }
 
 /* SPEC U3, deterministic runtime, explicit bh CPU. */
