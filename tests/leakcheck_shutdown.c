@@ -5,13 +5,14 @@
  * the library's threads are counted here by name from /proc/self/task
  * (sanitizer runtimes start threads of their own).
  */
-#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <bh.h>
+
+#include "thread_names.h"
 
 static unsigned long runs;
 
@@ -24,27 +25,7 @@ static void count_run(struct bh_tasklet *t)
 /* Threads of this process named ksoftirqd/N (the library's threads). */
 static int library_threads(void)
 {
-	int n = 0;
-	DIR *d = opendir("/proc/self/task");
-	if (!d)
-		return -1;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		char path[300], comm[32] = "";
-		snprintf(path, sizeof(path), "/proc/self/task/%s/comm",
-			 e->d_name);
-		FILE *f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (fgets(comm, sizeof(comm), f) &&
-		    strncmp(comm, "ksoftirqd/", 10) == 0)
-			n++;
-		fclose(f);
-	}
-	closedir(d);
-	return n;
+	return th_count_threads("ksoftirqd/", NULL);
 }
 
 int main(void)
@@ -63,17 +44,19 @@ int main(void)
 		}
 		for (int i = 0; i < 1000; i++)
 			bh_tasklet_schedule(&t);
-		/* Left scheduled on purpose: shutdown must run it, not drop it. */
+		/* Left scheduled: shutdown must run it, not drop it. */
 		bh_tasklet_schedule(&t);
 		unsigned long before = runs;
 		if (bh_shutdown() != 0)
 			return 4;
 		if (bh_tasklet_is_scheduled(&t) || runs == before) {
-			fprintf(stderr, "shutdown did not run the pending tasklet\n");
+			fprintf(stderr,
+				"shutdown did not run the pending tasklet\n");
 			return 5;
 		}
 		if (library_threads() != 0) {
-			fprintf(stderr, "library threads left after shutdown\n");
+			fprintf(stderr,
+				"library threads left after shutdown\n");
 			return 6;
 		}
 	}
