@@ -46,10 +46,12 @@ int main(void)
 			bh_tasklet_schedule(&t);
 		/* Left scheduled: shutdown must run it, not drop it. */
 		bh_tasklet_schedule(&t);
-		unsigned long before = runs;
+		/* Atomic: ksoftirqd/N may be running it right now. */
+		unsigned long before = __atomic_load_n(&runs, __ATOMIC_RELAXED);
 		if (bh_shutdown() != 0)
 			return 4;
-		if (bh_tasklet_is_scheduled(&t) || runs == before) {
+		if (bh_tasklet_is_scheduled(&t) ||
+		    __atomic_load_n(&runs, __ATOMIC_RELAXED) == before) {
 			fprintf(stderr,
 				"shutdown did not run the pending tasklet\n");
 			return 5;
