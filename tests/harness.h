@@ -218,6 +218,21 @@ static inline bool th_wait_ge(const unsigned long *counter,
 }
 
 /*
+ * Install `fn` (or SIG_IGN / SIG_DFL) for `sig`: nothing blocked while it
+ * runs, and system calls it interrupts restarted. Asserts success.
+ */
+static inline void th_set_handler(int sig, void (*fn)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fn;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(sig, &sa, NULL), 0);
+}
+
+/*
  * Forked children, for what the test runner must survive: an abort, a
  * crash, a thread blocked for good, a seccomp kill. No cmocka assertion may
  * run in a child (it would unwind into the parent's copy of the runner): a

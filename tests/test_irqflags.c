@@ -103,15 +103,9 @@ static int setup(void **state)
 	masked = 0;
 	ran_now = held = failed = 0;
 	net_rx_calls = 0;
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	assert_int_equal(sigaction(SIGUSR1, &sa, NULL), 0);
-	assert_int_equal(sigaction(SIGUSR2, &sa, NULL), 0);
-	sa.sa_handler = on_app_signal;
-	assert_int_equal(sigaction(SIGRTMIN, &sa, NULL), 0);
+	th_set_handler(SIGUSR1, on_signal);
+	th_set_handler(SIGUSR2, on_signal);
+	th_set_handler(SIGRTMIN, on_app_signal);
 	app_runs = app_in_hardirq = 0;
 	app_pc = 0;
 	th_init_cpu0(1, true);

@@ -101,17 +101,6 @@ static void *signaller(void *arg)
 	return NULL;
 }
 
-static void set_handler(int sig, void (*fn)(int))
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = fn;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	assert_int_equal(sigaction(sig, &sa, NULL), 0);
-}
-
 /* SPEC U1 (and T3, T9 under signals) */
 static void test_u1_signal_storm(void **state)
 {
@@ -125,8 +114,8 @@ static void test_u1_signal_storm(void **state)
 		bh_tasklet_setup(&tl[k], storm_cb);
 		tl[k].data = k;
 	}
-	set_handler(SIGUSR1, on_signal);
-	set_handler(SIGALRM, on_signal);
+	th_set_handler(SIGUSR1, on_signal);
+	th_set_handler(SIGALRM, on_signal);
 	assert_int_equal(setitimer(ITIMER_REAL, &it, NULL), 0);
 
 	for (long i = 0; i < NPROD; i++)
@@ -150,8 +139,8 @@ static void test_u1_signal_storm(void **state)
 		assert_true(th_wait_ge(&max_seen[k], final[k]));
 		assert_true(th_ld(&runs[k]) > 0);
 	}
-	set_handler(SIGUSR1, SIG_IGN);
-	set_handler(SIGALRM, SIG_IGN);
+	th_set_handler(SIGUSR1, SIG_IGN);
+	th_set_handler(SIGALRM, SIG_IGN);
 
 	assert_true(th_ld(&handler_calls) > 0);
 	assert_int_equal(th_ld(&errors), 0);
