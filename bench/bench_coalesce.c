@@ -23,15 +23,11 @@
  */
 #include "bench_common.h"
 
-#include <bh.h>
-#include <uv.h>
-
 enum impl { IMPL_RAW, IMPL_BH, IMPL_UV, NR_IMPL };
 static const char *const impl_name[NR_IMPL] = {"raw", "bh", "uv"};
 
 static unsigned long runs[NR_IMPL];
 static bool stopping;
-static int target_cpu;
 
 static inline void count_run(enum impl i)
 {
@@ -45,7 +41,7 @@ static inline void count_run(enum impl i)
 /* ---- raw ---- */
 
 static unsigned int raw_pending, raw_sleeping;
-static pid_t raw_tid;
+static struct bench_thread raw_th;
 
 static int raw_schedule(void)
 {
@@ -67,9 +63,6 @@ static int raw_schedule(void)
 static void *raw_consumer(void *arg)
 {
 	(void)arg;
-	bench_pin_self(target_cpu);
-	pthread_setname_np(pthread_self(), "raw-consumer");
-	__atomic_store_n(&raw_tid, bench_gettid(), __ATOMIC_RELEASE);
 	for (;;) {
 		if (__atomic_exchange_n(&raw_pending, 0, __ATOMIC_ACQ_REL)) {
 			if (__atomic_load_n(&stopping, __ATOMIC_ACQUIRE))
@@ -97,9 +90,7 @@ static void bh_cb(struct bh_tasklet *t)
 
 /* ---- libuv ---- */
 
-static uv_loop_t uv_l;
-static uv_async_t uv_a;
-static pid_t uv_tid;
+static struct bench_uv uv;
 
 static void uv_cb(uv_async_t *a)
 {
@@ -108,16 +99,6 @@ static void uv_cb(uv_async_t *a)
 		return;
 	}
 	count_run(IMPL_UV);
-}
-
-static void *uv_thread(void *arg)
-{
-	(void)arg;
-	bench_pin_self(target_cpu);
-	pthread_setname_np(pthread_self(), "uv-loop");
-	__atomic_store_n(&uv_tid, bench_gettid(), __ATOMIC_RELEASE);
-	uv_run(&uv_l, UV_RUN_DEFAULT);
-	return NULL;
 }
 
 /* ---- measurement ---- */
@@ -130,13 +111,20 @@ static inline int call(enum impl i)
 	case IMPL_BH:
 		return bh_tasklet_schedule(&bh_t);
 	default:
-		return uv_async_send(&uv_a) == 0;
+		return uv_async_send(&uv.async) == 0;
 	}
 }
 
 static pid_t target_tid(enum impl i)
 {
-	return i == IMPL_RAW ? raw_tid : i == IMPL_BH ? bh_tid : uv_tid;
+	switch (i) {
+	case IMPL_RAW:
+		return raw_th.tid;
+	case IMPL_BH:
+		return bh_tid;
+	default:
+		return uv.thread.tid;
+	}
 }
 
 /* Wait until the consumer has run what was left and gone back to sleep. */
@@ -182,67 +170,33 @@ static void usage(const char *argv0)
 
 int main(int argc, char **argv)
 {
-	bool cross = true;
-	int cpu = 0, rounds = 1;
+	struct bench_place pl = {.cross = true, .rounds = 1};
 	unsigned int ms = 300;
 	for (int a = 1; a < argc; a++) {
-		if (strcmp(argv[a], "same") == 0)
-			cross = false;
-		else if (strcmp(argv[a], "cross") == 0)
-			cross = true;
-		else if (strcmp(argv[a], "-c") == 0 && a + 1 < argc)
-			cpu = atoi(argv[++a]);
-		else if (strcmp(argv[a], "-d") == 0 && a + 1 < argc)
+		if (bench_place_arg(argc, argv, &a, &pl))
+			continue;
+		if (strcmp(argv[a], "-d") == 0 && a + 1 < argc)
 			ms = (unsigned int)atoi(argv[++a]);
-		else if (strcmp(argv[a], "-r") == 0 && a + 1 < argc)
-			rounds = atoi(argv[++a]);
 		else
 			usage(argv[0]);
 	}
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	if (cpu < 0 || cpu >= ncpu || ms == 0 || rounds <= 0)
+	if (ms == 0 || !bench_place_check(&pl))
 		usage(argv[0]);
-	if (cross && ncpu < 2) {
-		fprintf(stderr, "bench: cross needs two CPUs\n");
-		return 2;
-	}
-	target_cpu = cross ? (cpu + 1) % (int)ncpu : cpu;
-	const char *mode = cross ? "coalesce_cross" : "coalesce_same";
+	const char *mode = pl.cross ? "coalesce_cross" : "coalesce_same";
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	int err = bench_pin_self(cpu);
-	if (err)
-		bench_die("pin the producer", err);
-
-	struct bh_config cfg;
-	bh_config_init(&cfg);
-	cfg.pin_threads = true;
-	if ((err = bh_init(&cfg)) != 0)
-		bench_die("bh_init", err);
-	if (cross && (err = bh_thread_set_cpu(target_cpu)) != 0)
-		bench_die("bh_thread_set_cpu", err);
+	bh_tid = bench_place_start(&pl, "pin the producer");
 	bh_tasklet_setup(&bh_t, bh_cb);
-	char comm[32];
-	snprintf(comm, sizeof(comm), "ksoftirqd/%d", target_cpu);
-	bh_tid = bench_find_thread(comm);
-
-	if ((err = uv_loop_init(&uv_l)) ||
-	    (err = uv_async_init(&uv_l, &uv_a, uv_cb)))
-		bench_die("uv init", err);
-	pthread_t raw_th, uv_th;
-	if ((err = pthread_create(&raw_th, NULL, raw_consumer, NULL)) ||
-	    (err = pthread_create(&uv_th, NULL, uv_thread, NULL)))
-		bench_die("pthread_create", err);
-	while (!__atomic_load_n(&raw_tid, __ATOMIC_ACQUIRE) ||
-	       !__atomic_load_n(&uv_tid, __ATOMIC_ACQUIRE))
-		bench_sleep_us(100);
+	bench_thread_start(&raw_th, "raw-consumer", pl.target_cpu, raw_consumer,
+			   NULL);
+	bench_uv_start(&uv, pl.target_cpu, uv_cb);
 
 	printf("# coalescing: producer on CPU %d, consumers on CPU %d, %u ms "
 	       "per impl per round\n",
-	       cpu, target_cpu, ms);
+	       pl.cpu, pl.target_cpu, ms);
 	for (int i = 0; i < NR_IMPL; i++)
 		hammer((enum impl)i, ms / 10 + 1); /* warm-up */
-	for (int r = 0; r < rounds; r++) {
+	for (int r = 0; r < pl.rounds; r++) {
 		struct result res[NR_IMPL];
 		for (int j = 0; j < NR_IMPL; j++) {
 			enum impl i = (enum impl)((j + r) % NR_IMPL);
@@ -281,10 +235,8 @@ int main(int argc, char **argv)
 	__atomic_store_n(&stopping, true, __ATOMIC_RELEASE);
 	__atomic_store_n(&raw_pending, 1, __ATOMIC_SEQ_CST);
 	bench_futex_wake(&raw_pending, 1);
-	uv_async_send(&uv_a);
-	pthread_join(raw_th, NULL);
-	pthread_join(uv_th, NULL);
-	uv_loop_close(&uv_l);
+	bench_uv_stop(&uv);
+	pthread_join(raw_th.th, NULL);
 	bh_tasklet_kill(&bh_t);
 	bh_shutdown();
 	return 0;

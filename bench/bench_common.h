@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Helpers shared by the benchmark programs: clocks, raw futexes, pinning,
- * order statistics, a probe of a thread's scheduler state, and the
- * machine-readable output format.
+ * order statistics, a probe of a thread's scheduler state, the placement of
+ * the measuring thread and its targets, target threads (a libuv loop
+ * among them), and the machine-readable output format.
  *
  * Every program prints, besides its human-readable text, lines of the form
  *
@@ -29,6 +30,9 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <bh.h>
+#include <uv.h>
 
 /* Nanoseconds on CLOCK_MONOTONIC (vDSO on this machine: no system call). */
 static inline uint64_t bench_now_ns(void)
@@ -168,6 +172,23 @@ static inline pid_t bench_find_thread(const char *comm)
 	return tid;
 }
 
+/*
+ * ksoftirqd/<cpu>, found as bench_find_thread() finds it; 0, said on
+ * stderr, if there is none (bench_wait_asleep() then only pauses).
+ */
+static inline pid_t bench_find_ksoftirqd(int cpu)
+{
+	char comm[32];
+	snprintf(comm, sizeof(comm), "ksoftirqd/%d", cpu);
+	pid_t tid = bench_find_thread(comm);
+	if (!tid)
+		fprintf(stderr,
+			"bench: no thread named %s; pausing instead "
+			"of checking it sleeps\n",
+			comm);
+	return tid;
+}
+
 static int bench_cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -203,6 +224,162 @@ static inline void bench_die(const char *what, int err)
 	fprintf(stderr, "bench: %s: %s\n", what,
 		strerror(err < 0 ? -err : err));
 	exit(2);
+}
+
+/*
+ * Where a wake-up benchmark runs: this thread (the one that measures or
+ * produces) is pinned to `cpu`, the threads it wakes to `target_cpu`: the
+ * other CPU with "cross", the same one with "same", where a target only
+ * runs when the scheduler lets it. `rounds` of measurement.
+ */
+struct bench_place {
+	bool cross;
+	int cpu, target_cpu, rounds;
+};
+
+/*
+ * Take argv[*a] (and its value) if it is one of the arguments every placed
+ * benchmark has: same, cross, -c CPU, -r ROUNDS. False for anything else.
+ */
+static inline bool bench_place_arg(int argc, char **argv, int *a,
+				   struct bench_place *p)
+{
+	const char *s = argv[*a];
+
+	if (strcmp(s, "same") == 0)
+		p->cross = false;
+	else if (strcmp(s, "cross") == 0)
+		p->cross = true;
+	else if (strcmp(s, "-c") == 0 && *a + 1 < argc)
+		p->cpu = atoi(argv[++*a]);
+	else if (strcmp(s, "-r") == 0 && *a + 1 < argc)
+		p->rounds = atoi(argv[++*a]);
+	else
+		return false;
+	return true;
+}
+
+/*
+ * Check the placement against this machine and pick target_cpu. False for
+ * a usage error (no such CPU, no rounds); exits if "cross" has no second
+ * CPU to go to.
+ */
+static inline bool bench_place_check(struct bench_place *p)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (p->cpu < 0 || p->cpu >= ncpu || p->rounds <= 0)
+		return false;
+	if (p->cross && ncpu < 2) {
+		fprintf(stderr, "bench: cross needs two CPUs\n");
+		exit(2);
+	}
+	p->target_cpu = p->cross ? (p->cpu + 1) % (int)ncpu : p->cpu;
+	return true;
+}
+
+/*
+ * Pin this thread (`self` names it in an error) and start the threaded
+ * runtime with ksoftirqd/N pinned (cfg.pin_threads). This thread's bh CPU
+ * follows the CPU it runs on (SPEC U5), which "same" wants; with "cross"
+ * it schedules onto the target's bh CPU instead. Returns the tid of
+ * ksoftirqd/<target_cpu> (0 if it cannot be found).
+ */
+static inline pid_t bench_place_start(const struct bench_place *p,
+				      const char *self)
+{
+	struct bh_config cfg;
+	int err = bench_pin_self(p->cpu);
+
+	if (err)
+		bench_die(self, err);
+	bh_config_init(&cfg);
+	cfg.pin_threads = true;
+	if ((err = bh_init(&cfg)) != 0)
+		bench_die("bh_init", err);
+	if (p->cross && (err = bh_thread_set_cpu(p->target_cpu)) != 0)
+		bench_die("bh_thread_set_cpu", err);
+	return bench_find_ksoftirqd(p->target_cpu);
+}
+
+/*
+ * A target thread: pinned to `cpu`, named `name` (so that /proc shows
+ * which one it is), running fn(arg) after it has published its tid.
+ */
+struct bench_thread {
+	pthread_t th;
+	pid_t tid;
+	int cpu;
+	const char *name;
+	void *(*fn)(void *);
+	void *arg;
+};
+
+static inline void *bench_thread_main(void *p)
+{
+	struct bench_thread *t = p;
+
+	bench_pin_self(t->cpu);
+	pthread_setname_np(pthread_self(), t->name);
+	__atomic_store_n(&t->tid, bench_gettid(), __ATOMIC_RELEASE);
+	return t->fn(t->arg);
+}
+
+/* Start one; returns once its tid is known. */
+static inline void bench_thread_start(struct bench_thread *t, const char *name,
+				      int cpu, void *(*fn)(void *), void *arg)
+{
+	*t = (struct bench_thread){
+		.cpu = cpu, .name = name, .fn = fn, .arg = arg};
+	int err = pthread_create(&t->th, NULL, bench_thread_main, t);
+	if (err)
+		bench_die("pthread_create", err);
+	while (!__atomic_load_n(&t->tid, __ATOMIC_ACQUIRE))
+		bench_sleep_us(100);
+}
+
+/* A libuv loop and one async handle on it, `cb` its callback. */
+static inline void bench_uv_init(uv_loop_t *loop, uv_async_t *async,
+				 uv_async_cb cb)
+{
+	int err = uv_loop_init(loop);
+	if (err)
+		bench_die("uv_loop_init", err);
+	err = uv_async_init(loop, async, cb);
+	if (err)
+		bench_die("uv_async_init", err);
+}
+
+/*
+ * The same, with the loop run by a target thread named uv-loop: what
+ * uv_async_send() wakes. To stop it, the callback closes the handle when
+ * it sees the benchmark stopping, and bench_uv_stop() sends once more.
+ */
+struct bench_uv {
+	uv_loop_t loop;
+	uv_async_t async;
+	struct bench_thread thread;
+};
+
+static inline void *bench_uv_run(void *arg)
+{
+	struct bench_uv *u = arg;
+
+	uv_run(&u->loop, UV_RUN_DEFAULT);
+	return NULL;
+}
+
+static inline void bench_uv_start(struct bench_uv *u, int cpu, uv_async_cb cb)
+{
+	bench_uv_init(&u->loop, &u->async, cb);
+	bench_thread_start(&u->thread, "uv-loop", cpu, bench_uv_run, u);
+}
+
+static inline void bench_uv_stop(struct bench_uv *u)
+{
+	uv_async_send(&u->async);
+	pthread_join(u->thread.th, NULL);
+	uv_loop_close(&u->loop);
 }
 
 #endif

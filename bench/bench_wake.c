@@ -31,9 +31,6 @@
  */
 #include "bench_common.h"
 
-#include <bh.h>
-#include <uv.h>
-
 enum impl { IMPL_FUTEX, IMPL_BH, IMPL_UV, NR_IMPL };
 static const char *const impl_name[NR_IMPL] = {"futex", "bh", "uv"};
 
@@ -49,15 +46,11 @@ static bool stopping;
 /* ---- futex waiter ---- */
 
 static unsigned int fx_go;
-static pid_t fx_tid;
-static int target_cpu;
+static struct bench_thread fx_th;
 
 static void *futex_waiter(void *arg)
 {
 	(void)arg;
-	bench_pin_self(target_cpu);
-	pthread_setname_np(pthread_self(), "futex-waiter");
-	__atomic_store_n(&fx_tid, bench_gettid(), __ATOMIC_RELEASE);
 	for (;;) {
 		while (__atomic_load_n(&fx_go, __ATOMIC_ACQUIRE) == 0)
 			bench_futex_wait(&fx_go, 0);
@@ -91,9 +84,7 @@ static void bh_cb(struct bh_tasklet *t)
 
 /* ---- libuv ---- */
 
-static uv_loop_t uv_l;
-static uv_async_t uv_a;
-static pid_t uv_tid;
+static struct bench_uv uv;
 
 static void uv_cb(uv_async_t *a)
 {
@@ -104,16 +95,6 @@ static void uv_cb(uv_async_t *a)
 	}
 	t_cb = t;
 	bench_flag_raise(&done);
-}
-
-static void *uv_thread(void *arg)
-{
-	(void)arg;
-	bench_pin_self(target_cpu);
-	pthread_setname_np(pthread_self(), "uv-loop");
-	__atomic_store_n(&uv_tid, bench_gettid(), __ATOMIC_RELEASE);
-	uv_run(&uv_l, UV_RUN_DEFAULT);
-	return NULL;
 }
 
 /* ---- measurement ---- */
@@ -128,7 +109,14 @@ struct series {
 
 static pid_t target_tid(enum impl i)
 {
-	return i == IMPL_FUTEX ? fx_tid : i == IMPL_BH ? bh_tid : uv_tid;
+	switch (i) {
+	case IMPL_FUTEX:
+		return fx_th.tid;
+	case IMPL_BH:
+		return bh_tid;
+	default:
+		return uv.thread.tid;
+	}
 }
 
 static void sample(enum impl i, struct series *s, unsigned int pause_us)
@@ -150,7 +138,7 @@ static void sample(enum impl i, struct series *s, unsigned int pause_us)
 		r = bh_tasklet_schedule(&bh_t);
 		break;
 	default:
-		r = uv_async_send(&uv_a) == 0;
+		r = uv_async_send(&uv.async) == 0;
 		break;
 	}
 	uint64_t t1 = bench_now_ns();
@@ -186,69 +174,29 @@ static void usage(const char *argv0)
 
 int main(int argc, char **argv)
 {
-	bool cross = false;
-	int cpu = 0, rounds = 1;
+	struct bench_place pl = {.cross = false, .rounds = 1};
 	size_t samples = 2000;
 	unsigned int pause_us = 50;
 	for (int a = 1; a < argc; a++) {
-		if (strcmp(argv[a], "same") == 0)
-			cross = false;
-		else if (strcmp(argv[a], "cross") == 0)
-			cross = true;
-		else if (strcmp(argv[a], "-c") == 0 && a + 1 < argc)
-			cpu = atoi(argv[++a]);
-		else if (strcmp(argv[a], "-n") == 0 && a + 1 < argc)
+		if (bench_place_arg(argc, argv, &a, &pl))
+			continue;
+		if (strcmp(argv[a], "-n") == 0 && a + 1 < argc)
 			samples = (size_t)atol(argv[++a]);
-		else if (strcmp(argv[a], "-r") == 0 && a + 1 < argc)
-			rounds = atoi(argv[++a]);
 		else if (strcmp(argv[a], "-p") == 0 && a + 1 < argc)
 			pause_us = (unsigned int)atoi(argv[++a]);
 		else
 			usage(argv[0]);
 	}
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	if (cpu < 0 || cpu >= ncpu || samples == 0 || rounds <= 0)
+	if (samples == 0 || !bench_place_check(&pl))
 		usage(argv[0]);
-	if (cross && ncpu < 2) {
-		fprintf(stderr, "bench: cross needs two CPUs\n");
-		return 2;
-	}
-	target_cpu = cross ? (cpu + 1) % (int)ncpu : cpu;
-	const char *mode = cross ? "wake_cross" : "wake_same";
+	const char *mode = pl.cross ? "wake_cross" : "wake_same";
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	int err = bench_pin_self(cpu);
-	if (err)
-		bench_die("pin the measuring thread", err);
-
-	struct bh_config cfg;
-	bh_config_init(&cfg);
-	cfg.pin_threads = true;
-	err = bh_init(&cfg);
-	if (err)
-		bench_die("bh_init", err);
-	if (cross && (err = bh_thread_set_cpu(target_cpu)) != 0)
-		bench_die("bh_thread_set_cpu", err);
+	bh_tid = bench_place_start(&pl, "pin the measuring thread");
 	bh_tasklet_setup(&bh_t, bh_cb);
-	char comm[32];
-	snprintf(comm, sizeof(comm), "ksoftirqd/%d", target_cpu);
-	bh_tid = bench_find_thread(comm);
-	if (!bh_tid)
-		fprintf(stderr,
-			"bench: no thread named %s; pausing instead "
-			"of checking it sleeps\n",
-			comm);
-
-	if ((err = uv_loop_init(&uv_l)) ||
-	    (err = uv_async_init(&uv_l, &uv_a, uv_cb)))
-		bench_die("uv init", err);
-	pthread_t fx_th, uv_th;
-	if ((err = pthread_create(&fx_th, NULL, futex_waiter, NULL)) ||
-	    (err = pthread_create(&uv_th, NULL, uv_thread, NULL)))
-		bench_die("pthread_create", err);
-	while (!__atomic_load_n(&fx_tid, __ATOMIC_ACQUIRE) ||
-	       !__atomic_load_n(&uv_tid, __ATOMIC_ACQUIRE))
-		bench_sleep_us(100);
+	bench_thread_start(&fx_th, "futex-waiter", pl.target_cpu, futex_waiter,
+			   NULL);
+	bench_uv_start(&uv, pl.target_cpu, uv_cb);
 
 	struct series s[NR_IMPL];
 	for (int i = 0; i < NR_IMPL; i++) {
@@ -261,7 +209,7 @@ int main(int argc, char **argv)
 
 	printf("# first schedule, target asleep: measuring thread on CPU %d, "
 	       "targets on CPU %d; %zu samples per impl per round, ns\n",
-	       cpu, target_cpu, samples);
+	       pl.cpu, pl.target_cpu, samples);
 	/* A few unrecorded samples first: page faults, lazy binding. */
 	for (int i = 0; i < NR_IMPL; i++) {
 		struct series w = s[i];
@@ -270,7 +218,7 @@ int main(int argc, char **argv)
 			sample((enum impl)i, &w, pause_us);
 		}
 	}
-	for (int r = 0; r < rounds; r++) {
+	for (int r = 0; r < pl.rounds; r++) {
 		double med[NR_IMPL], p99[NR_IMPL], cmed[NR_IMPL];
 		for (int i = 0; i < NR_IMPL; i++)
 			s[i].n = s[i].n_alone = s[i].skipped = s[i].preempted =
@@ -315,10 +263,8 @@ int main(int argc, char **argv)
 
 	__atomic_store_n(&stopping, true, __ATOMIC_RELEASE);
 	futex_call();
-	uv_async_send(&uv_a);
-	pthread_join(fx_th, NULL);
-	pthread_join(uv_th, NULL);
-	uv_loop_close(&uv_l);
+	bench_uv_stop(&uv);
+	pthread_join(fx_th.th, NULL);
 	bh_tasklet_kill(&bh_t);
 	bh_shutdown();
 	for (int i = 0; i < NR_IMPL; i++) {
