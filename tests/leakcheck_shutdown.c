@@ -44,10 +44,13 @@ int main(void)
 		}
 		for (int i = 0; i < 1000; i++)
 			bh_tasklet_schedule(&t);
-		/* Left scheduled: shutdown must run it, not drop it. */
-		bh_tasklet_schedule(&t);
-		/* Atomic: ksoftirqd/N may be running it right now. */
+		/*
+		 * Left scheduled: shutdown must run it, not drop it (T3: a run
+		 * starts after the call). ksoftirqd/N may get there first, so
+		 * count from before the call, atomically.
+		 */
 		unsigned long before = __atomic_load_n(&runs, __ATOMIC_RELAXED);
+		bh_tasklet_schedule(&t);
 		if (bh_shutdown() != 0)
 			return 4;
 		if (bh_tasklet_is_scheduled(&t) ||
