@@ -7,14 +7,18 @@
 #define BH_H
 
 #include "bh/compiler.h"
+#include "bh/completion.h"
 #include "bh/context.h"
+#include "bh/delay.h"
 #include "bh/export.h"
 #include "bh/jiffies.h"
 #include "bh/log.h"
+#include "bh/mutex.h"
 #include "bh/runtime.h"
 #include "bh/softirq.h"
 #include "bh/spinlock.h"
 #include "bh/tasklet.h"
 #include "bh/version.h"
+#include "bh/wait.h"
 
 #endif

@@ -217,6 +217,20 @@ uint32_t bh__waitvar_seq(const void *obj);
 void bh__waitvar_sleep(const void *obj, uint32_t seq, long timeout_ns);
 void bh__waitvar_wake(const void *obj);
 
+/* ---- sleeping -------------------------------------------------------- */
+
+/*
+ * Block while *word == val, until woken, until jiffies reaches *deadline
+ * (NULL: no deadline) or, if `interruptible`, until a signal handler runs
+ * on this thread. Returns 0 (woken, maybe spuriously: re-check), -ETIMEDOUT
+ * or -EINTR. Deterministic mode measures the deadline on the virtual clock.
+ */
+int bh__sleep_on(uint32_t *word, uint32_t val, const unsigned long *deadline,
+		 bool interruptible);
+
+/* CLOCK_MONOTONIC time at which jiffies becomes `j` (real clock mode). */
+uint64_t bh__jiffy_start_ns(unsigned long j);
+
 /* ---- futex ------------------------------------------------------------ */
 
 int bh__futex_wait(uint32_t *addr, uint32_t val, long timeout_ns);

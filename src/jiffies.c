@@ -26,6 +26,13 @@ unsigned long bh_jiffies(void)
 	       (unsigned long)((monotonic_ns() - bh__rt.clock_base_ns) / tick);
 }
 
+uint64_t bh__jiffy_start_ns(unsigned long j)
+{
+	uint64_t tick = bh__rt.tick_ns ? bh__rt.tick_ns : 4000000u;
+	return bh__rt.clock_base_ns +
+	       (uint64_t)(j - bh__rt.initial_jiffies) * tick;
+}
+
 unsigned long long bh_get_jiffies_64(void)
 {
 	return bh_jiffies();
