@@ -18,6 +18,7 @@
 #include "bh/softirq.h"
 #include "bh/spinlock.h"
 #include "bh/tasklet.h"
+#include "bh/timer.h"
 #include "bh/version.h"
 #include "bh/wait.h"
 

@@ -93,12 +93,44 @@ int bh__dead_error(const char *what) __attribute__((cold, noinline));
  * The pending word of a bh CPU: bits 0..9 are the softirq vectors;
  * SLEEPING says ksoftirqd/N is (about to be) blocked in FUTEX_WAIT on this
  * word, so whoever needs it running must clear the bit and FUTEX_WAKE;
- * STOP asks the thread to exit. One word makes "set a bit and learn whether
- * the thread sleeps" a single atomic step (see bh__raise_on()).
+ * STOP asks the thread to exit; REPROGRAM tells it that a timer earlier
+ * than the one it sleeps for was armed. One word makes "set a bit and learn
+ * whether the thread sleeps" a single atomic step (see bh__raise_on()).
  */
-#define BH__PENDING_MASK     ((1u << BH_NR_SOFTIRQS) - 1)
-#define BH__PENDING_STOP     (1u << 30)
-#define BH__PENDING_SLEEPING (1u << 31)
+#define BH__PENDING_MASK      ((1u << BH_NR_SOFTIRQS) - 1)
+#define BH__PENDING_REPROGRAM (1u << 29) /* an earlier timer was armed */
+#define BH__PENDING_STOP      (1u << 30)
+#define BH__PENDING_SLEEPING  (1u << 31)
+
+/* The kernel's wheel geometry (SPEC K3 and "Constants"). */
+#define BH__WHEEL_CLK_SHIFT 3  /* each level is 8 times coarser */
+#define BH__WHEEL_LVL_SIZE  64 /* buckets per level */
+#define BH__WHEEL_DEPTH	    9  /* 8 when HZ <= 100 */
+
+struct bh__wheel {
+	unsigned long clk;  /* L: next jiffy to process */
+	unsigned long next; /* L: earliest bucket time, if next_valid */
+	bool next_valid;    /* L */
+	unsigned int count; /* L: timers linked */
+	uint64_t bitmap[BH__WHEEL_DEPTH];			      /* L */
+	struct bh_timer *bucket[BH__WHEEL_DEPTH][BH__WHEEL_LVL_SIZE]; /* L */
+};
+
+/*
+ * A bh CPU's timer base: two wheels (normal, deferrable) under one lock,
+ * taken with interrupts off for the thread. L marks fields under it.
+ */
+struct bh__timer_base {
+	uint32_t lock;		   /* A: 0 free, 1 held, 2 held with sleepers */
+	struct bh__wheel wheel[2]; /* L: [0] normal, [1] TIMER_DEFERRABLE */
+	struct bh_timer *running;  /* A: callback running now */
+	int running_tid;	   /* A: the thread running it */
+	uint32_t running_waiters;  /* A: delete_sync callers waiting */
+	unsigned long programmed;  /* L: what ksoftirqd sleeps until */
+	bool programmed_valid;	   /* L */
+	unsigned long next_any;	   /* A: earliest expiry in either wheel */
+	uint32_t has_next_any;	   /* A */
+};
 
 struct bh__cpu {
 	/* Written by producers: any thread, any signal handler. */
@@ -110,6 +142,8 @@ struct bh__cpu {
 	uint32_t owner __attribute__((aligned(BH__CACHELINE))); /* A */
 	struct bh_tasklet *parked[2];		   /* O: disabled, scheduled */
 	unsigned long long counts[BH_NR_SOFTIRQS]; /* O writes, A reads */
+
+	struct bh__timer_base timer;
 
 	int id;		  /* I */
 	int tid;	  /* A: ksoftirqd/N's tid, 0 when none */
@@ -135,6 +169,11 @@ struct bh__thread {
 	bool is_ksoftirqd;	  /* T */
 	const struct bh_tasklet *running_tasklet; /* T: own-callback checks */
 	int saved_cpu1[BH__HARDIRQ_NEST_MAX];	  /* T: per hardirq level */
+	/* timer base locks held (or a migration under way) by this thread */
+	unsigned int timer_lock_depth; /* T */
+	/* timers changed by a signal handler inside that section */
+	struct bh_timer *timer_defer[32]; /* T */
+	unsigned int timer_defer_n;	  /* T */
 	/* top halves held while irqs are off (SPEC U4), in arrival order */
 	struct bh__hardirq *held[BH__HELD_MAX]; /* T */
 	unsigned int held_n;			/* T */
@@ -197,6 +236,20 @@ void bh__softirq_maybe_run(int cpu);
 /* The library's own vectors (HI, TASKLET) dispatch through this. */
 typedef void (*bh__vector_fn)(struct bh__cpu *c, unsigned int nr);
 void bh__softirq_install(unsigned int nr, bh__vector_fn fn);
+
+/* ---- timers ------------------------------------------------------------ */
+
+void bh__timer_action(struct bh__cpu *c, unsigned int nr);
+/* Raise TIMER_SOFTIRQ if a timer of `c` is due (deferrable ones included
+ * when `any`); returns whether it did. Lock-free. */
+bool bh__timer_check(struct bh__cpu *c, bool any);
+/* ksoftirqd/N before sleeping: the jiffy to wake at, false for none. */
+bool bh__timer_program(struct bh__cpu *c, unsigned long *when);
+/* Shutdown: cancel and report armed timers; returns how many. */
+int bh__timer_cancel_leftovers(struct bh__cpu *c);
+
+/* Wake ksoftirqd/N (if asleep) with `bit` set in the pending word. */
+void bh__kick(struct bh__cpu *c, uint32_t bit);
 
 /* ---- tasklets --------------------------------------------------------- */
 

@@ -74,6 +74,13 @@ int bh_advance_jiffies(unsigned long ticks)
 		return -EPERM;
 	/* Release: whoever reads the new time sees what preceded the move. */
 	__atomic_fetch_add(&bh__rt.virtual_ticks, ticks, __ATOMIC_RELEASE);
+	/*
+	 * The tick: every bh CPU with a non-deferrable timer due gets
+	 * TIMER_SOFTIRQ raised (K8: deferrable ones do not wake a CPU);
+	 * the test then runs the softirqs.
+	 */
+	for (int cpu = 0; cpu < bh__rt.nr_cpus; cpu++)
+		bh__timer_check(&bh__cpus[cpu], false);
 	return 0;
 }
 

@@ -129,10 +129,30 @@ static void *ksoftirqd_main(void *arg)
 		}
 		if (v & BH__PENDING_STOP)
 			break;
+		if (v & BH__PENDING_REPROGRAM) {
+			__atomic_fetch_and(&c->pending, ~BH__PENDING_REPROGRAM,
+					   __ATOMIC_ACQ_REL);
+			continue;
+		}
 		/*
-		 * Announce sleep only from an empty mask: a raise after this
-		 * CAS sees SLEEPING in its fetch_or result and wakes us; a
-		 * raise before it makes the CAS fail.
+		 * The CPU is awake: run what is due, deferrable timers
+		 * included (K8), before going to sleep.
+		 */
+		if (bh__timer_check(c, true))
+			continue;
+		/* No tick: sleep until the earliest non-deferrable expiry. */
+		unsigned long when;
+		long timeout_ns = -1;
+		if (bh__timer_program(c, &when)) {
+			int64_t left = (int64_t)(bh__jiffy_start_ns(when) -
+						 bh__monotonic_ns());
+			timeout_ns = left > 0 ? (long)left : 0;
+		}
+		/*
+		 * Announce sleep only from an empty mask: a raise (or a kick
+		 * for an earlier timer) after this CAS sees SLEEPING in its
+		 * fetch_or result and wakes us; one before it makes the CAS
+		 * fail.
 		 */
 		if (!(v & BH__PENDING_SLEEPING)) {
 			uint32_t expect = v;
@@ -143,7 +163,8 @@ static void *ksoftirqd_main(void *arg)
 				continue;
 			v |= BH__PENDING_SLEEPING;
 		}
-		bh__futex_wait(&c->pending, v, -1);
+		if (timeout_ns != 0)
+			bh__futex_wait(&c->pending, v, timeout_ns);
 		__atomic_fetch_and(&c->pending, ~BH__PENDING_SLEEPING,
 				   __ATOMIC_RELAXED);
 	}
@@ -297,6 +318,7 @@ int bh_init(const struct bh_config *cfg)
 	bh__log_reset_clock();
 	bh__softirq_install(BH_HI_SOFTIRQ, bh__tasklet_action);
 	bh__softirq_install(BH_TASKLET_SOFTIRQ, bh__tasklet_action);
+	bh__softirq_install(BH_TIMER_SOFTIRQ, bh__timer_action);
 
 	__atomic_store_n(&bh__rt.state, BH__RUNNING, __ATOMIC_RELEASE);
 	__atomic_store_n(&bh__rt.live, 1, __ATOMIC_RELEASE);
@@ -340,14 +362,19 @@ int bh_shutdown(void)
 	 */
 	for (int round = 0; round < BH__SHUTDOWN_ROUNDS; round++) {
 		int ran = 0;
-		for (int i = 0; i < bh__rt.nr_cpus; i++)
+		for (int i = 0; i < bh__rt.nr_cpus; i++) {
+			bh__timer_check(&bh__cpus[i],
+					true); /* due timers run */
 			ran += bh__do_softirq(&bh__cpus[i]);
+		}
 		if (!ran)
 			break;
 	}
 	int left = 0;
-	for (int i = 0; i < bh__rt.nr_cpus; i++)
+	for (int i = 0; i < bh__rt.nr_cpus; i++) {
 		left += bh__tasklet_cancel_leftovers(&bh__cpus[i]);
+		left += bh__timer_cancel_leftovers(&bh__cpus[i]);
+	}
 
 	__atomic_store_n(&bh__rt.live, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&bh__rt.state, BH__STOPPED, __ATOMIC_RELEASE);

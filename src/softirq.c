@@ -70,6 +70,14 @@ void bh__wakeup_ksoftirqd(struct bh__cpu *c)
 		bh__futex_wake(&c->pending, 1);
 }
 
+void bh__kick(struct bh__cpu *c, uint32_t bit)
+{
+	/* One RMW: learn atomically whether the thread sleeps (see raise). */
+	uint32_t old = __atomic_fetch_or(&c->pending, bit, __ATOMIC_SEQ_CST);
+	if (old & BH__PENDING_SLEEPING)
+		bh__wakeup_ksoftirqd(c);
+}
+
 void bh__raise_on(struct bh__cpu *c, unsigned int nr)
 {
 	/*

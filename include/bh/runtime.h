@@ -86,15 +86,17 @@ BH_API void bh_config_init(struct bh_config *cfg);
 BH_API int bh_init(const struct bh_config *cfg);
 
 /*
- * Stop the runtime. Everything pending is run first: softirqs and every
- * scheduled, enabled tasklet (repeatedly, until nothing is pending). A
- * tasklet that is scheduled but disabled cannot run; it is reported with a
- * warning naming it, left scheduled, and counted in the return value.
+ * Stop the runtime. Everything pending is run first: softirqs, every
+ * scheduled, enabled tasklet and every timer already due (repeatedly,
+ * until nothing is pending). What still cannot run is cancelled, reported
+ * with a warning naming it, and counted in the return value: a tasklet
+ * scheduled but disabled (or rescheduling itself without end), and a timer
+ * armed for later.
  * After return no library thread is left and every bh call fails with
  * -ENXIO until the next bh_init(). The caller must make sure no other thread
  * is still calling into the library.
- * Returns the number of tasklets that were left unrun (>= 0), or -ENXIO if
- * the runtime was not running. May sleep.
+ * Returns the number of tasklets and timers cancelled (>= 0), -ENXIO if
+ * the runtime was not running, -EDEADLK from atomic context. May sleep.
  */
 BH_API int bh_shutdown(void);
 
