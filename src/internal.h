@@ -240,6 +240,8 @@ void bh__softirq_install(unsigned int nr, bh__vector_fn fn);
 /* ---- timers ------------------------------------------------------------ */
 
 void bh__timer_action(struct bh__cpu *c, unsigned int nr);
+/* bh_init(): start the base's wheels at the current jiffy. */
+void bh__timer_base_init(struct bh__cpu *c);
 /* Raise TIMER_SOFTIRQ if a timer of `c` is due (deferrable ones included
  * when `any`); returns whether it did. Lock-free. */
 bool bh__timer_check(struct bh__cpu *c, bool any);

@@ -314,6 +314,8 @@ int bh_init(const struct bh_config *cfg)
 		memset(&bh__cpus[i], 0, sizeof(bh__cpus[i]));
 		bh__cpus[i].id = i;
 	}
+	for (int i = 0; i < nr_cpus; i++)
+		bh__timer_base_init(&bh__cpus[i]);
 	__atomic_fetch_add(&warn_generation, 1, __ATOMIC_RELAXED);
 	bh__log_reset_clock();
 	bh__softirq_install(BH_HI_SOFTIRQ, bh__tasklet_action);

@@ -69,24 +69,28 @@ static unsigned int calc_bucket(unsigned long expires, unsigned long clk,
 				unsigned long *when)
 {
 	unsigned int depth = wheel_depth();
-	if ((long)(expires - clk) < 0)
-		expires = clk;
-	for (unsigned int lvl = 0; lvl < depth; lvl++) {
+	/* Work in distances from clk: correct across a wrap of jiffies. */
+	unsigned long delta = (long)(expires - clk) < 0 ? 0 : expires - clk;
+	unsigned int lvl;
+	unsigned long ahead = BH__WHEEL_LVL_SIZE - 1;
+	for (lvl = 0; lvl < depth; lvl++) {
 		unsigned int shift = lvl * BH__WHEEL_CLK_SHIFT;
 		unsigned long step = 1ul << shift;
-		unsigned long r = (expires + step - 1) & ~(step - 1);
-		if ((r >> shift) - (clk >> shift) < BH__WHEEL_LVL_SIZE) {
-			*when = r;
-			return lvl * BH__WHEEL_LVL_SIZE +
-			       (unsigned int)((r >> shift) &
-					      (BH__WHEEL_LVL_SIZE - 1));
+		/* Steps from clk's step to the expiry rounded up to a step. */
+		unsigned long a =
+			((clk & (step - 1)) + delta + step - 1) >> shift;
+		if (a < BH__WHEEL_LVL_SIZE) {
+			ahead = a;
+			break;
 		}
 	}
-	unsigned int lvl = depth - 1, shift = lvl * BH__WHEEL_CLK_SHIFT;
-	unsigned long r = ((clk >> shift) + BH__WHEEL_LVL_SIZE - 1) << shift;
-	*when = r;
+	if (lvl == depth)
+		lvl = depth - 1; /* beyond the wheel: the farthest bucket */
+	unsigned int shift = lvl * BH__WHEEL_CLK_SHIFT;
+	unsigned long g = (clk >> shift) + ahead;
+	*when = g << shift;
 	return lvl * BH__WHEEL_LVL_SIZE +
-	       (unsigned int)((r >> shift) & (BH__WHEEL_LVL_SIZE - 1));
+	       (unsigned int)(g & (BH__WHEEL_LVL_SIZE - 1));
 }
 
 /* Earliest bucket time of a wheel; false if it is empty. */
@@ -103,7 +107,9 @@ static bool wheel_next(struct bh__wheel *w, unsigned long *next)
 		if (!bm)
 			continue;
 		unsigned int shift = lvl * BH__WHEEL_CLK_SHIFT;
-		unsigned long start = (w->clk + (1ul << shift) - 1) >> shift;
+		/* First step at or after clk (no overflow near a wrap). */
+		unsigned long start = (w->clk >> shift) +
+				      ((w->clk & ((1ul << shift) - 1)) ? 1 : 0);
 		unsigned int s =
 			(unsigned int)(start & (BH__WHEEL_LVL_SIZE - 1));
 		uint64_t rot = s ? (bm >> s) | (bm << (64 - s)) : bm;
@@ -231,6 +237,15 @@ static void link_timer(struct bh__cpu *c, struct bh_timer *t)
 		if (!bh__rt.deterministic)
 			bh__kick(c, BH__PENDING_REPROGRAM);
 	}
+}
+
+void bh__timer_base_init(struct bh__cpu *c)
+{
+	/* The wheels start at the runtime's first jiffy, not at 0: with
+	 * jiffies near a wrap, 0 would lie in the future. */
+	unsigned long now = bh_jiffies();
+	c->timer.wheel[0].clk = now;
+	c->timer.wheel[1].clk = now;
 }
 
 /* ---- the base lock ----------------------------------------------------------
@@ -408,9 +423,20 @@ void bh_timer_setup(struct bh_timer *t, void (*fn)(struct bh_timer *t),
 		bad_timer(t, "timer_setup");
 		return;
 	}
+	/*
+	 * Re-initialising a pending timer would leave its bucket pointing at
+	 * it: warn and delete it first, as the kernel's debug-objects fix-up
+	 * does ("ODEBUG: init active").
+	 */
 	if (t->bh_magic == BH_TIMER_MAGIC &&
-	    (__atomic_load_n(&t->bh_state, __ATOMIC_ACQUIRE) & TS_PENDING))
-		BH_WARN(1, "bh: timer_setup(%p) on a pending timer", (void *)t);
+	    (__atomic_load_n(&t->bh_state, __ATOMIC_ACQUIRE) & TS_PENDING)) {
+		BH_WARN(1,
+			"bh: timer_setup(%p) on a pending timer: deleting it "
+			"first",
+			(void *)t);
+		if (bh__live() && t->function)
+			bh_timer_delete(t);
+	}
 	t->next = NULL;
 	t->pprev = NULL;
 	t->expires = 0;
