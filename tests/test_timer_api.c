@@ -587,6 +587,114 @@ static void test_self_rearm_each_tick(void **state)
 }
 
 /*
+ * Two timers due on the same tick, each of whose callbacks re-arms the
+ * other one for 10 jiffies later if the other has not run yet: whichever
+ * runs first moves the other, which is still pending (mod_timer returns
+ * 1), so the other runs 10 jiffies later, once. The second timer is at
+ * that moment already taken off the wheel for this tick's expiry, which is
+ * where a re-arm must not get lost or linked twice. Run in a child: a
+ * corrupted bucket list crashes or loops. Exit codes say what went wrong.
+ */
+static struct tt *pair[2];
+
+static void hook_rearm_other(struct tt *o)
+{
+	struct tt *x = pair[o == pair[0]];
+
+	if (x->runs == 0 && o->ret[1] == 0) {
+		o->ret[1] = 1;
+		o->ret[0] = bh_mod_timer(&x->t, bh_jiffies() + 10);
+	}
+}
+
+static int child_rearm_other_same_tick(void *arg)
+{
+	struct bh_config cfg;
+
+	(void)arg;
+	alarm(10); /* a looping bucket list ends as SIGALRM */
+	th_child_config(&cfg, 1, true);
+	if (bh_init(&cfg) || bh_thread_set_cpu(0))
+		return 10;
+	for (int i = 0; i < 2; i++) {
+		pair[i] = &objs[i];
+		tt_setup(pair[i], 0);
+		pair[i]->hook = hook_rearm_other;
+	}
+	unsigned long j = bh_jiffies();
+	if (bh_mod_timer(&pair[0]->t, j + 1) ||
+	    bh_mod_timer(&pair[1]->t, j + 1))
+		return 11;
+	bh_advance_jiffies(1);
+	bh_run_all(0);
+	struct tt *first = pair[0]->runs ? pair[0] : pair[1];
+	struct tt *second = pair[first == pair[0]];
+	if (first->runs != 1 || second->runs != 0)
+		return 1; /* both ran on the first tick, or neither */
+	if (first->ret[0] != 1)
+		return 2; /* mod_timer did not see the other pending */
+	for (int k = 0; k < 20; k++) {
+		bh_advance_jiffies(1);
+		bh_run_all(0);
+	}
+	if (second->runs != 1)
+		return 3; /* the moved timer was lost, or ran twice */
+	if (second->fired != j + 11)
+		return 4;
+	if (bh_shutdown() != 0)
+		return 5;
+	return 0;
+}
+
+static void test_rearm_other_expiring_same_tick(void **state)
+{
+	(void)state;
+	char out[4096];
+
+	/* The child makes its own runtime. */
+	assert_int_equal(bh_shutdown(), 0);
+	bh_thread_set_cpu(-1);
+	int status = th_run_child(child_rearm_other_same_tick, NULL, out,
+				  sizeof(out));
+	if (WIFSIGNALED(status))
+		fail_msg("child killed by signal %d (%s)", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+	if (WEXITSTATUS(status) != 0)
+		fail_msg("child failed with code %d; log: %.300s",
+			 WEXITSTATUS(status), out);
+}
+
+static void hook_delete_other(struct tt *o)
+{
+	o->ret[0] = bh_timer_delete(&pair[o == pair[0]]->t);
+}
+
+/*
+ * The same with timer_delete: each callback deletes the other timer, due
+ * on the same tick. Whichever runs first finds the other pending (1), and
+ * the other never runs.
+ */
+static void test_delete_other_expiring_same_tick(void **state)
+{
+	(void)state;
+
+	for (int i = 0; i < 2; i++) {
+		pair[i] = &objs[i];
+		pair[i]->hook = hook_delete_other;
+	}
+	unsigned long j = bh_jiffies();
+	assert_int_equal(bh_mod_timer(&pair[0]->t, j + 1), 0);
+	assert_int_equal(bh_mod_timer(&pair[1]->t, j + 1), 0);
+	ticks(4);
+	assert_int_equal(pair[0]->runs + pair[1]->runs, 1);
+	struct tt *first = pair[0]->runs ? pair[0] : pair[1];
+	assert_int_equal(first->ret[0], 1);
+	assert_false(bh_timer_pending(&pair[0]->t));
+	assert_false(bh_timer_pending(&pair[1]->t));
+	assert_int_equal(bh_warn_count(), 0);
+}
+
+/*
  * add_timer() on a pending timer is a bug in the kernel (BUG_ON); here it
  * warns and re-arms for t->expires: it returns 1 and fires once.
  */
@@ -832,6 +940,8 @@ int main(void)
 		T(test_k9_unpinned_placement),
 		T(test_k10_shutdown),
 		T(test_self_rearm_each_tick),
+		T(test_rearm_other_expiring_same_tick),
+		T(test_delete_other_expiring_same_tick),
 		T(test_add_timer_on_pending_warns),
 		T(test_setup_on_pending_warns),
 		T(test_u9_bad_input),

@@ -276,6 +276,38 @@ static void test_k3_rounded_to_level_step(void **state)
 }
 
 /*
+ * SPEC K3, one case of the above spelled out. From jiffy 13 a delay of 500
+ * (below 63 * 8 = 504, so level 1, steps of 8) is due at 513 and must fire
+ * by 520; even the loose "at most d/8 late" allows 575. Level 1's 64
+ * buckets, counted from its first step not yet expired (jiffy 16), reach
+ * 16 + 63 * 8 = 520, so 513 rounded up to 520 fits there. Counted from the
+ * step that holds jiffy 13 (jiffy 8, already expired), the window ends at
+ * 512 and the timer would go to level 2, at 576.
+ */
+static void test_k3_delay_500_from_jiffy_13(void **state)
+{
+	(void)state;
+	struct wt *w = &wts[0];
+
+	init_hz(250, 13);
+	bh_timer_setup(&w->t, wt_cb, 0);
+	w->runs = 0;
+	w->armed = bh_jiffies();
+	w->delay = 500;
+	assert_int_equal(w->armed, 13);
+	assert_int_equal(bh_mod_timer(&w->t, 513), 0);
+	for (int k = 0; k < 600 && !w->runs; k++)
+		tick();
+	assert_int_equal(w->runs, 1);
+	if (w->fired > 520)
+		fail_msg("delay 500 from jiffy 13 fired at %lu, %lu late "
+			 "(want 513..520; d/8 = 62)",
+			 w->fired, w->fired - 513);
+	assert_true(w->fired >= 513);
+	th_shutdown();
+}
+
+/*
  * SPEC K2 across the wrap of unsigned long: the clock starts 300 jiffies
  * before it wraps to 0, so every expiry below lies past the wrap.
  */
@@ -415,6 +447,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_k2_never_early_exact_below_64,
 					  th_teardown),
 		cmocka_unit_test_teardown(test_k3_rounded_to_level_step,
+					  th_teardown),
+		cmocka_unit_test_teardown(test_k3_delay_500_from_jiffy_13,
 					  th_teardown),
 		cmocka_unit_test_teardown(test_k2_across_wrap, th_teardown),
 		cmocka_unit_test_teardown(test_k2_rearm_after_fire,
