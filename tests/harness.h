@@ -19,12 +19,15 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -230,6 +233,137 @@ static inline void th_set_handler(int sig, void (*fn)(int))
 	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	assert_int_equal(sigaction(sig, &sa, NULL), 0);
+}
+
+/*
+ * Threads seen from /proc, for tests of sleeping calls that must know a
+ * thread is asleep inside the call under test, not about to enter it: a
+ * signal sent too early, or a virtual-clock step taken before the sleeper
+ * read the clock, would prove nothing. The caller guarantees that the
+ * thread blocks nowhere else in that stretch.
+ */
+
+/* Kernel thread id of the caller (for the /proc helpers below). */
+static inline unsigned long th_tid(void)
+{
+	return (unsigned long)syscall(SYS_gettid);
+}
+
+/* Reads /proc/self/task/TID/<file> into buf; false if it cannot. */
+static inline bool th_task_file(unsigned long tid, const char *file, char *buf,
+				size_t len)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/task/%lu/%s", tid, file);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return true;
+}
+
+/* The thread's scheduler state letter ('R', 'S', ...), or 0. */
+static inline char th_thread_state(unsigned long tid)
+{
+	char buf[512];
+	if (!th_task_file(tid, "stat", buf, sizeof(buf)))
+		return 0;
+	/* The name in parentheses may hold anything: parse after it. */
+	const char *p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/* How many times the thread has blocked (voluntary switches), or -1. */
+static inline long th_thread_blocks(unsigned long tid)
+{
+	char buf[2048];
+	if (!th_task_file(tid, "status", buf, sizeof(buf)))
+		return -1;
+	const char *p = strstr(buf, "\nvoluntary_ctxt_switches:");
+	return p ? strtol(p + strlen("\nvoluntary_ctxt_switches:"), NULL, 10)
+		 : -1;
+}
+
+/* Bounded wait until the thread is asleep ('S'); false on timeout. */
+static inline bool th_wait_asleep(unsigned long tid)
+{
+	uint64_t deadline = th_now_ns() + TH_WAIT_NS;
+	while (th_thread_state(tid) != 'S') {
+		if (th_now_ns() > deadline)
+			return false;
+		sched_yield();
+	}
+	return true;
+}
+
+/*
+ * For a sleeper that polls (a timed sleep in deterministic mode looks at
+ * the virtual clock every millisecond): wait until it has blocked twice
+ * more, so that it woke and looked again after this call began, or until
+ * *done is set. The first new block may end a look that began before;
+ * the second cannot. False on timeout.
+ */
+static inline bool th_wait_polled(unsigned long tid, const unsigned long *done)
+{
+	long start = th_thread_blocks(tid);
+	uint64_t deadline = th_now_ns() + TH_WAIT_NS;
+	while (!th_ld(done) && th_thread_blocks(tid) < start + 2) {
+		if (start < 0 || th_now_ns() > deadline)
+			return false;
+		sched_yield();
+	}
+	return true;
+}
+
+/* pthread_join, at most TH_WAIT_NS; false (thread left running) if not. */
+static inline bool th_join(pthread_t th)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += TH_WAIT_NS / 1000000000ull;
+	return pthread_timedjoin_np(th, NULL, &ts) == 0;
+}
+
+/*
+ * Install `fn` for `sig` without SA_RESTART: a handler that runs while
+ * the thread sleeps in the library ends the sleep with EINTR, which is how
+ * interruptible waits learn of a "pending signal". (With SA_RESTART the
+ * kernel restarts an untimed futex wait unseen.)
+ */
+static inline void th_set_interrupting_handler(int sig, void (*fn)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fn;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(sig, &sa, NULL), 0);
+}
+
+/*
+ * Send `sig` to thread `t` until *done is set, at most TH_WAIT_NS. A signal
+ * that lands just before the thread enters its sleep interrupts nothing,
+ * so one is sent again after each millisecond without result. True if
+ * *done was set.
+ */
+static inline bool th_kill_until(pthread_t t, int sig,
+				 const unsigned long *done)
+{
+	uint64_t deadline = th_now_ns() + TH_WAIT_NS;
+	while (!th_ld(done)) {
+		uint64_t now = th_now_ns(), again = now + 1000000u;
+		if (now > deadline)
+			return false;
+		assert_int_equal(pthread_kill(t, sig), 0);
+		while (!th_ld(done) && th_now_ns() < again)
+			sched_yield();
+	}
+	return true;
 }
 
 /*
