@@ -13,17 +13,20 @@
 
 void bh_init_completion(struct bh_completion *x)
 {
+	BH__CHECK_NULL(x, "init_completion", );
 	__atomic_store_n(&x->done, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&x->sleepers, 0, __ATOMIC_RELAXED);
 }
 
 void bh_reinit_completion(struct bh_completion *x)
 {
+	BH__CHECK_NULL(x, "reinit_completion", );
 	__atomic_store_n(&x->done, 0, __ATOMIC_RELEASE);
 }
 
 void bh_complete(struct bh_completion *x)
 {
+	BH__CHECK_NULL(x, "complete", );
 	uint32_t d = __atomic_load_n(&x->done, __ATOMIC_RELAXED);
 	/* Saturate below DONE_ALL, as the kernel's complete() does. */
 	while (d < DONE_ALL - 1 &&
@@ -36,6 +39,7 @@ void bh_complete(struct bh_completion *x)
 
 void bh_complete_all(struct bh_completion *x)
 {
+	BH__CHECK_NULL(x, "complete_all", );
 	__atomic_store_n(&x->done, DONE_ALL, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&x->sleepers, __ATOMIC_SEQ_CST))
 		bh__futex_wake(&x->done, INT_MAX);
@@ -43,6 +47,7 @@ void bh_complete_all(struct bh_completion *x)
 
 bool bh_try_wait_for_completion(struct bh_completion *x)
 {
+	BH__CHECK_NULL(x, "try_wait_for_completion", false);
 	uint32_t d = __atomic_load_n(&x->done, __ATOMIC_ACQUIRE);
 	while (d) {
 		if (d == DONE_ALL)
@@ -58,6 +63,7 @@ bool bh_try_wait_for_completion(struct bh_completion *x)
 
 bool bh_completion_done(struct bh_completion *x)
 {
+	BH__CHECK_NULL(x, "completion_done", false);
 	return __atomic_load_n(&x->done, __ATOMIC_ACQUIRE) != 0;
 }
 
@@ -93,12 +99,14 @@ static int wait_common(struct bh_completion *x, const unsigned long *deadline,
 
 void bh_wait_for_completion(struct bh_completion *x)
 {
+	BH__CHECK_NULL(x, "wait_for_completion", );
 	wait_common(x, NULL, false);
 }
 
 unsigned long bh_wait_for_completion_timeout(struct bh_completion *x,
 					     unsigned long timeout)
 {
+	BH__CHECK_NULL(x, "wait_for_completion_timeout", 0);
 	unsigned long end = bh_jiffies() + timeout;
 	if (wait_common(x, &end, false))
 		return 0;
@@ -108,12 +116,14 @@ unsigned long bh_wait_for_completion_timeout(struct bh_completion *x,
 
 int bh_wait_for_completion_interruptible(struct bh_completion *x)
 {
+	BH__CHECK_NULL(x, "wait_for_completion_interruptible", -EINVAL);
 	return wait_common(x, NULL, true) ? -BH_ERESTARTSYS : 0;
 }
 
 long bh_wait_for_completion_interruptible_timeout(struct bh_completion *x,
 						  unsigned long timeout)
 {
+	BH__CHECK_NULL(x, "wait_for_completion_interruptible_timeout", -EINVAL);
 	unsigned long end = bh_jiffies() + timeout;
 	int r = wait_common(x, &end, true);
 	if (r == -EINTR)

@@ -83,6 +83,15 @@ static inline bool bh__live(void)
 	return bh__rt.live == 1;
 }
 
+/* SPEC U9: report a NULL object argument instead of dereferencing it. */
+#define BH__CHECK_NULL(p, what, ret)                                           \
+	do {                                                                   \
+		if (bh_unlikely(!(p))) {                                       \
+			BH_WARN(1, "bh: %s(NULL)", what);                      \
+			return ret;                                            \
+		}                                                              \
+	} while (0)
+
 /* Warn once and return -ENXIO or -ECHILD for a call made while !live.
  * Cold and out of line: it must not cost the fast paths a stack frame. */
 int bh__dead_error(const char *what) __attribute__((cold, noinline));

@@ -14,6 +14,7 @@
 
 void bh__mutex_init(struct bh_mutex *m, const char *name)
 {
+	BH__CHECK_NULL(m, "mutex_init", );
 	__atomic_store_n(&m->state, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&m->owner, 0, __ATOMIC_RELAXED);
 	m->name = name;
@@ -61,16 +62,19 @@ owned:
 
 void bh_mutex_lock(struct bh_mutex *m)
 {
+	BH__CHECK_NULL(m, "mutex_lock", );
 	lock_common(m, false);
 }
 
 int bh_mutex_lock_interruptible(struct bh_mutex *m)
 {
+	BH__CHECK_NULL(m, "mutex_lock_interruptible", -EINVAL);
 	return lock_common(m, true);
 }
 
 int bh_mutex_trylock(struct bh_mutex *m)
 {
+	BH__CHECK_NULL(m, "mutex_trylock", 0);
 	if (!try_take(m))
 		return 0;
 	__atomic_store_n(&m->owner, bh__gettid(), __ATOMIC_RELAXED);
@@ -79,6 +83,7 @@ int bh_mutex_trylock(struct bh_mutex *m)
 
 void bh_mutex_unlock(struct bh_mutex *m)
 {
+	BH__CHECK_NULL(m, "mutex_unlock", );
 	int tid = bh__gettid();
 	int owner = __atomic_load_n(&m->owner, __ATOMIC_RELAXED);
 	if (__atomic_load_n(&m->state, __ATOMIC_RELAXED) == 0) {
@@ -98,11 +103,13 @@ void bh_mutex_unlock(struct bh_mutex *m)
 
 bool bh_mutex_is_locked(struct bh_mutex *m)
 {
+	BH__CHECK_NULL(m, "mutex_is_locked", false);
 	return __atomic_load_n(&m->state, __ATOMIC_RELAXED) != 0;
 }
 
 void bh_mutex_destroy(struct bh_mutex *m)
 {
+	BH__CHECK_NULL(m, "mutex_destroy", );
 	BH_WARN(bh_mutex_is_locked(m),
 		"bh: mutex_destroy(%s %p) while held by thread %d", name_of(m),
 		(void *)m, __atomic_load_n(&m->owner, __ATOMIC_RELAXED));

@@ -12,6 +12,15 @@
 /* How often a deterministic-mode timed sleeper looks at the virtual clock. */
 #define BH__VIRTUAL_POLL_NS 1000000L
 
+/*
+ * An untimed FUTEX_WAIT is restarted by the kernel after a handler
+ * installed with SA_RESTART (glibc's signal() default) and never reports
+ * EINTR; a timed one always does. So an interruptible sleep with no
+ * deadline still sleeps with a (long) timeout, and just sleeps again when
+ * it expires.
+ */
+#define BH__INTERRUPTIBLE_SLICE_NS 3600000000000L
+
 int bh__sleep_on(uint32_t *word, uint32_t val, const unsigned long *deadline,
 		 bool interruptible)
 {
@@ -27,6 +36,8 @@ int bh__sleep_on(uint32_t *word, uint32_t val, const unsigned long *deadline,
 			ns = left > 0 ? (long)left : 0;
 		}
 	}
+	if (ns < 0 && interruptible)
+		ns = BH__INTERRUPTIBLE_SLICE_NS;
 	int r = bh__futex_wait(word, val, ns);
 	if (r == -EINTR && interruptible)
 		return -EINTR;

@@ -15,6 +15,7 @@
 
 void bh_init_waitqueue_head(struct bh_wait_queue_head *wq)
 {
+	BH__CHECK_NULL(wq, "init_waitqueue_head", );
 	__atomic_store_n(&wq->seq, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&wq->sleepers, 0, __ATOMIC_RELAXED);
 }
@@ -40,6 +41,7 @@ int bh__wait_sleep(struct bh_wait_queue_head *wq, uint32_t seq,
 
 void bh_wake_up(struct bh_wait_queue_head *wq)
 {
+	BH__CHECK_NULL(wq, "wake_up", );
 	/* Release half: the woken waiter sees the caller's stores. */
 	__atomic_fetch_add(&wq->seq, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&wq->sleepers, __ATOMIC_SEQ_CST))
@@ -58,5 +60,6 @@ void bh_wake_up_all(struct bh_wait_queue_head *wq)
 
 bool bh_waitqueue_active(struct bh_wait_queue_head *wq)
 {
+	BH__CHECK_NULL(wq, "waitqueue_active", false);
 	return __atomic_load_n(&wq->sleepers, __ATOMIC_SEQ_CST) != 0;
 }

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "export.h"
+#include "wait.h" /* BH_ERESTARTSYS */
 
 #ifdef __cplusplus
 extern "C" {
