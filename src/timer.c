@@ -46,7 +46,7 @@
 static unsigned int wheel_depth(void)
 {
 	/* 8 levels when HZ <= 100, as the kernel (its range is long anyway). */
-	return bh_hz() > 100 ? BH__WHEEL_DEPTH : BH__WHEEL_DEPTH - 1;
+	return bh__rt.hz > 100 ? BH__WHEEL_DEPTH : BH__WHEEL_DEPTH - 1;
 }
 
 static int wheel_of(const struct bh_timer *t)
@@ -71,21 +71,35 @@ static unsigned int calc_bucket(unsigned long expires, unsigned long clk,
 	unsigned int depth = wheel_depth();
 	/* Work in distances from clk: correct across a wrap of jiffies. */
 	unsigned long delta = (long)(expires - clk) < 0 ? 0 : expires - clk;
-	unsigned int lvl;
-	unsigned long ahead = BH__WHEEL_LVL_SIZE - 1;
-	for (lvl = 0; lvl < depth; lvl++) {
+	/*
+	 * The level depends on the delay alone (the kernel's LVL_START):
+	 * level 0 below 64 jiffies, level n >= 1 below 63 * 8^n. So level n
+	 * is used only for delays of at least 63 * 8^(n-1), and its step
+	 * 8^n bounds the lateness to about 1/8 of the delay.
+	 */
+	unsigned int lvl = 0;
+	if (delta >= BH__WHEEL_LVL_SIZE) {
+		lvl = 1;
+		while (lvl < depth &&
+		       delta >= (unsigned long)(BH__WHEEL_LVL_SIZE - 1)
+					<< (lvl * BH__WHEEL_CLK_SHIFT))
+			lvl++;
+	}
+	unsigned long ahead;
+	if (lvl == depth) {
+		/* Beyond the wheel: the farthest bucket, re-examined there. */
+		lvl = depth - 1;
+		ahead = BH__WHEEL_LVL_SIZE - 1;
+	} else {
 		unsigned int shift = lvl * BH__WHEEL_CLK_SHIFT;
 		unsigned long step = 1ul << shift;
-		/* Steps from clk's step to the expiry rounded up to a step. */
-		unsigned long a =
-			((clk & (step - 1)) + delta + step - 1) >> shift;
-		if (a < BH__WHEEL_LVL_SIZE) {
-			ahead = a;
-			break;
-		}
+		/*
+		 * Steps from clk's step to the expiry rounded up to a step:
+		 * at most 64, and 64 only when clk is not a multiple of the
+		 * step, when that bucket's earlier turn is already past.
+		 */
+		ahead = ((clk & (step - 1)) + delta + step - 1) >> shift;
 	}
-	if (lvl == depth)
-		lvl = depth - 1; /* beyond the wheel: the farthest bucket */
 	unsigned int shift = lvl * BH__WHEEL_CLK_SHIFT;
 	unsigned long g = (clk >> shift) + ahead;
 	*when = g << shift;
@@ -138,6 +152,14 @@ static void base_note_next(struct bh__timer_base *b)
 	__atomic_store_n(&b->has_next_any, h0 || h1, __ATOMIC_RELEASE);
 }
 
+/*
+ * Bucket index of a timer taken off the wheel by expiry but not yet run: it
+ * sits on the expiry's local list, which an arm or delete meanwhile (from a
+ * callback, or another thread while the lock is dropped) must be able to
+ * unlink it from, exactly as the kernel's detach_timer() does.
+ */
+#define BUCKET_COLLECTED 0x3ffu
+
 static void unlink_timer(struct bh__wheel *w, struct bh_timer *t,
 			 unsigned int idx)
 {
@@ -146,6 +168,8 @@ static void unlink_timer(struct bh__wheel *w, struct bh_timer *t,
 		t->next->pprev = t->pprev;
 	t->pprev = NULL;
 	t->next = NULL;
+	if (idx == BUCKET_COLLECTED)
+		return;
 	w->count--;
 	unsigned int lvl = idx / BH__WHEEL_LVL_SIZE,
 		     s = idx % BH__WHEEL_LVL_SIZE;
@@ -227,9 +251,10 @@ static void link_timer(struct bh__cpu *c, struct bh_timer *t)
 
 	/* ksoftirqd/N sleeps until `programmed`: wake it for an earlier one. */
 	if (!wheel_of(t) &&
-	    (!b->programmed_valid || bh_time_before(when, b->programmed))) {
+	    (!__atomic_load_n(&b->programmed_valid, __ATOMIC_RELAXED) ||
+	     bh_time_before(when, b->programmed))) {
 		b->programmed = when;
-		b->programmed_valid = true;
+		__atomic_store_n(&b->programmed_valid, true, __ATOMIC_RELEASE);
 		/*
 		 * Deterministic mode has no thread to wake: an expiry is seen
 		 * at the next bh_advance_jiffies(), the next "tick".
@@ -481,15 +506,18 @@ static int arm(struct bh_timer *t, unsigned long expires, int cpu, bool reduce,
 	if (cpu >= 0)
 		flags_update(t, 0, BH_TIMER_PINNED); /* K9: add_timer_on pins */
 
+	/*
+	 * K9: mod_timer() and add_timer() always arm on the local CPU, a
+	 * pending or TIMER_PINNED timer included (the kernel's own rule:
+	 * only add_timer_on() chooses a CPU); except that a timer whose
+	 * callback runs now stays on its base, so that delete_sync still
+	 * finds it there.
+	 */
 	int target = cpu;
 	if (target < 0) {
-		uint32_t f = __atomic_load_n(&t->flags, __ATOMIC_RELAXED);
 		bool running_here = __atomic_load_n(&c->timer.running,
 						    __ATOMIC_ACQUIRE) == t;
-		if (t->pprev || (f & BH_TIMER_PINNED) || running_here)
-			target = c->id;
-		else
-			target = bh__this_cpu();
+		target = running_here ? c->id : bh__this_cpu();
 	}
 
 	if (target != c->id) {
@@ -497,7 +525,11 @@ static int arm(struct bh_timer *t, unsigned long expires, int cpu, bool reduce,
 		if (t->pprev)
 			unlink_timer(&c->timer.wheel[wheel_of(t)], t,
 				     bucket_of(t));
-		set_pending(t, false);
+		/*
+		 * PENDING stays as it is: unlinked, the timer cannot expire
+		 * meanwhile, and a signal handler of this thread that arms or
+		 * deletes it now must see its true state.
+		 */
 		base_note_next(&c->timer);
 		/* Others spin on MIGRATING until the new base is ours. */
 		flags_update(t, 0, TIMER_MIGRATING);
@@ -508,10 +540,14 @@ static int arm(struct bh_timer *t, unsigned long expires, int cpu, bool reduce,
 			     (uint32_t)target);
 	}
 	__atomic_store_n(&t->expires, expires, __ATOMIC_RELEASE);
-	set_pending(t, true);
+	/*
+	 * The answer is this RMW's: a handler that changed the state since
+	 * `old` was read (deferred, on this thread) is then ordered first.
+	 */
+	int armed_over = set_pending(t, true) & TS_PENDING ? 1 : 0;
 	reconcile_locked(c, t);
 	unlock_timer_base(c, irq);
-	return was;
+	return armed_over;
 }
 
 int bh_mod_timer(struct bh_timer *t, unsigned long expires)
@@ -548,7 +584,7 @@ int bh_add_timer_on(struct bh_timer *t, int cpu)
 		   false, "add_timer_on");
 }
 
-static int delete (struct bh_timer *t, bool shutdown, const char *what)
+static int deactivate(struct bh_timer *t, bool shutdown, const char *what)
 {
 	if (shutdown)
 		__atomic_fetch_or(&t->bh_state, TS_SHUTDOWN, __ATOMIC_ACQ_REL);
@@ -565,13 +601,13 @@ static int delete (struct bh_timer *t, bool shutdown, const char *what)
 int bh_timer_delete(struct bh_timer *t)
 {
 	CHECK_TIMER(t, "timer_delete");
-	return delete (t, false, "timer_delete");
+	return deactivate(t, false, "timer_delete");
 }
 
 int bh_timer_shutdown(struct bh_timer *t)
 {
 	CHECK_TIMER(t, "timer_shutdown");
-	return delete (t, true, "timer_shutdown");
+	return deactivate(t, true, "timer_shutdown");
 }
 
 /* K6: wait until t's callback is not running on its base. */
@@ -615,27 +651,51 @@ static int delete_sync(struct bh_timer *t, bool shutdown, const char *what)
 			"bh: %s(%p) from a signal handler that interrupted a "
 			"timer operation: cannot wait here",
 			what, (void *)t);
-		delete (t, shutdown, what);
+		deactivate(t, shutdown, what);
 		return -EDEADLK;
 	}
-	int was = delete (t, shutdown, what);
-	int err = wait_not_running(t, what);
-	return err ? err : was;
+	/*
+	 * The kernel's loop (try_to_del_timer_sync()): deactivate only at a
+	 * moment the callback is not running, else wait for it and try
+	 * again. A callback that re-arms its timer is thus deactivated after
+	 * it returns, and the return value counts one deactivation only.
+	 */
+	if (shutdown)
+		__atomic_fetch_or(&t->bh_state, TS_SHUTDOWN, __ATOMIC_ACQ_REL);
+	for (;;) {
+		unsigned long irq;
+		struct bh__cpu *c = lock_timer_base(t, &irq);
+		if (__atomic_load_n(&c->timer.running, __ATOMIC_ACQUIRE) != t) {
+			int was = set_pending(t, false) & TS_PENDING ? 1 : 0;
+			reconcile_locked(c, t);
+			unlock_timer_base(c, irq);
+			return was;
+		}
+		unlock_timer_base(c, irq);
+		int err = wait_not_running(t, what);
+		if (err) {
+			/* Its own callback: deactivate, do not wait. */
+			deactivate(t, shutdown, what);
+			return err;
+		}
+	}
 }
 
+/*
+ * The kernel (without PREEMPT_RT) allows these from any context but
+ * hardirq, where only a TIMER_IRQSAFE timer may be waited for; it busy-waits
+ * for a running callback. Here the wait blocks on a futex, which is just as
+ * safe in a softirq or a bh-disabled section of a user-space thread.
+ */
 int bh_timer_delete_sync(struct bh_timer *t)
 {
 	CHECK_TIMER(t, "timer_delete_sync");
-	if (!bh_in_hardirq())
-		bh_might_sleep();
 	return delete_sync(t, false, "timer_delete_sync");
 }
 
 int bh_timer_shutdown_sync(struct bh_timer *t)
 {
 	CHECK_TIMER(t, "timer_shutdown_sync");
-	if (!bh_in_hardirq())
-		bh_might_sleep();
 	return delete_sync(t, true, "timer_shutdown_sync");
 }
 
@@ -648,18 +708,24 @@ bool bh_timer_pending(const struct bh_timer *t)
 /* ---- expiry (TIMER_SOFTIRQ)
  * -------------------------------------------------------- */
 
-/* Take the buckets due at the wheel clock; the clock moves on by one. */
-static struct bh_timer *collect(struct bh__wheel *w)
+/*
+ * Move the buckets due at the wheel clock onto the list at *head (linked
+ * with pprev, so the timers can still be unlinked); the clock moves on.
+ */
+static void collect(struct bh__wheel *w, struct bh_timer **head)
 {
-	struct bh_timer *list = NULL;
 	unsigned long clk = w->clk;
 	for (unsigned int lvl = 0; lvl < wheel_depth(); lvl++) {
 		unsigned int s = (unsigned int)(clk & (BH__WHEEL_LVL_SIZE - 1));
 		while (w->bucket[lvl][s]) {
 			struct bh_timer *t = w->bucket[lvl][s];
 			unlink_timer(w, t, lvl * BH__WHEEL_LVL_SIZE + s);
-			t->next = list;
-			list = t;
+			t->next = *head;
+			if (t->next)
+				t->next->pprev = &t->next;
+			*head = t;
+			t->pprev = head;
+			set_bucket(t, BUCKET_COLLECTED);
 		}
 		/* Level n+1 is due only when the clock is a multiple of
 		 * 8^(n+1). */
@@ -669,7 +735,6 @@ static struct bh_timer *collect(struct bh__wheel *w)
 	}
 	w->clk++;
 	w->next_valid = false;
-	return list;
 }
 
 /*
@@ -727,11 +792,11 @@ static void run_wheel(struct bh__cpu *c, struct bh__wheel *w, unsigned long now,
 			w->clk = next;
 			w->next_valid = false;
 		}
-		struct bh_timer *list = collect(w);
+		struct bh_timer *list = NULL;
+		collect(w, &list);
 		while (list) {
 			struct bh_timer *t = list;
-			list = t->next;
-			t->next = NULL;
+			unlink_timer(w, t, BUCKET_COLLECTED);
 			uint16_t st =
 				__atomic_load_n(&t->bh_state, __ATOMIC_ACQUIRE);
 			if (!(st & TS_PENDING))
@@ -769,7 +834,7 @@ void bh__timer_action(struct bh__cpu *c, unsigned int nr)
 	/* K8: deferrable timers run whenever the CPU is serving timers. */
 	run_wheel(c, &b->wheel[0], now, &irq);
 	run_wheel(c, &b->wheel[1], now, &irq);
-	b->programmed_valid = false;
+	__atomic_store_n(&b->programmed_valid, false, __ATOMIC_RELEASE);
 	base_note_next(b);
 	unlock_timer_base(c, irq);
 }
@@ -801,12 +866,20 @@ bool bh__timer_check(struct bh__cpu *c, bool any)
 bool bh__timer_program(struct bh__cpu *c, unsigned long *when)
 {
 	struct bh__timer_base *b = &c->timer;
+	/*
+	 * No timer and nothing programmed: no lock needed. An arm racing with
+	 * this sees programmed_valid false and kicks REPROGRAM, which makes
+	 * the caller's CAS to SLEEPING (or its futex wait) fail.
+	 */
+	if (!__atomic_load_n(&b->has_next_any, __ATOMIC_ACQUIRE) &&
+	    !__atomic_load_n(&b->programmed_valid, __ATOMIC_ACQUIRE))
+		return false;
 	unsigned long irq = bh_local_irq_save();
 	bh__self.timer_lock_depth++;
 	raw_lock(b);
 	unsigned long n0;
 	bool have = wheel_next(&b->wheel[0], &n0);
-	b->programmed_valid = have;
+	__atomic_store_n(&b->programmed_valid, have, __ATOMIC_RELEASE);
 	b->programmed = n0;
 	unlock_timer_base(c, irq);
 	*when = n0;

@@ -391,11 +391,11 @@ static void test_k8_deferrable(void **state)
 }
 
 /*
- * SPEC K9, add_timer_on: from a thread on CPU 0, the timer runs on CPU 1
- * and stays pinned there when re-armed with mod_timer from CPU 0, idle or
- * pending. (The library keeps a pinned timer on its CPU across mod_timer,
- * as its header documents; the 6.8+ kernel would enqueue a mod_timer()ed
- * TIMER_PINNED timer on the local CPU.)
+ * SPEC K9, add_timer_on: from a thread on CPU 0, the timer runs on CPU 1.
+ * As in the kernel (its TIMER_PINNED comment: enqueue functions like
+ * mod_timer() and add_timer() always use the local CPU; only
+ * add_timer_on() chooses one), a later mod_timer or timer_reduce moves it
+ * to the arming CPU, idle or pending.
  */
 static void test_k9_add_timer_on_pins(void **state)
 {
@@ -408,29 +408,29 @@ static void test_k9_add_timer_on_pins(void **state)
 	assert_int_equal(o->runs, 1);
 	assert_int_equal(o->cpu, 1);
 
-	/* Idle, re-armed from CPU 0. */
+	/* Idle, re-armed from CPU 0: it runs on CPU 0. */
 	assert_int_equal(bh_mod_timer(&o->t, bh_jiffies() + 2), 0);
 	ticks(2);
 	assert_int_equal(o->runs, 2);
-	assert_int_equal(o->cpu, 1);
+	assert_int_equal(o->cpu, 0);
 
-	/* Pending, re-armed from CPU 0 and from CPU 1. */
+	/* Pending, re-armed from CPU 0, then CPU 1: it follows the caller. */
 	assert_int_equal(bh_mod_timer(&o->t, bh_jiffies() + 4), 0);
 	assert_int_equal(bh_mod_timer(&o->t, bh_jiffies() + 2), 1);
 	assert_int_equal(bh_thread_set_cpu(1), 0);
 	assert_int_equal(bh_mod_timer(&o->t, bh_jiffies() + 3), 1);
-	assert_int_equal(bh_thread_set_cpu(0), 0);
 	assert_int_equal(bh_timer_reduce(&o->t, bh_jiffies() + 2), 1);
+	assert_int_equal(bh_thread_set_cpu(0), 0);
 	ticks(2);
 	assert_int_equal(o->runs, 3);
 	assert_int_equal(o->cpu, 1);
 
-	/* add_timer_on() moves it to the CPU it names. */
+	/* add_timer_on() moves it to the CPU it names, from any CPU. */
 	o->t.expires = bh_jiffies() + 1;
-	assert_int_equal(bh_add_timer_on(&o->t, 0), 0);
+	assert_int_equal(bh_add_timer_on(&o->t, 1), 0);
 	tick();
 	assert_int_equal(o->runs, 4);
-	assert_int_equal(o->cpu, 0);
+	assert_int_equal(o->cpu, 1);
 	assert_int_equal(bh_warn_count(), 0);
 }
 
@@ -438,9 +438,8 @@ static void test_k9_add_timer_on_pins(void **state)
  * SPEC K9/U5, unpinned timers. Observed placement:
  * - an idle timer goes to the base of the CPU that arms it (armed from
  *   CPU 1 it runs on CPU 1, re-armed idle from CPU 0 it runs on CPU 0);
- * - a pending timer re-armed from another CPU stays on its base (the
- *   kernel would move it to the arming CPU unless its callback is running;
- *   either is allowed, K9 lets unpinned timers expire anywhere);
+ * - a pending timer re-armed from another CPU moves to that CPU, as in
+ *   the kernel;
  * - a callback that re-arms its own timer keeps it on its base.
  */
 static void hook_rearm_once(struct tt *o)
@@ -466,14 +465,14 @@ static void test_k9_unpinned_placement(void **state)
 	assert_int_equal(o->runs, 2);
 	assert_int_equal(o->cpu, 0);
 
-	/* Pending on CPU 0, re-armed from CPU 1: stays on CPU 0. */
+	/* Pending on CPU 0, re-armed from CPU 1: moves to CPU 1. */
 	assert_int_equal(bh_mod_timer(&o->t, bh_jiffies() + 5), 0);
 	assert_int_equal(bh_thread_set_cpu(1), 0);
 	assert_int_equal(bh_mod_timer(&o->t, bh_jiffies() + 2), 1);
 	assert_int_equal(bh_thread_set_cpu(0), 0);
 	ticks(2);
 	assert_int_equal(o->runs, 3);
-	assert_int_equal(o->cpu, 0);
+	assert_int_equal(o->cpu, 1);
 
 	/* Re-armed by its own callback on CPU 1: runs on CPU 1 again. */
 	o->hook = hook_rearm_once;

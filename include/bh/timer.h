@@ -21,7 +21,8 @@
  * the kernel's spin_lock_irqsave(); a signal handler that interrupts its
  * own thread inside that section still gets exact return values, and its
  * change reaches the wheel when the interrupted section ends. delete_sync
- * and shutdown_sync may wait for a running callback (K6).
+ * and shutdown_sync may wait for a running callback (K6): from any context
+ * but hardirq, where only a TIMER_IRQSAFE timer may be waited for.
  *
  * Errors: -EINVAL for a NULL or never set-up timer or a bad cpu, -ENXIO
  * before bh_init()/after bh_shutdown(), -ECHILD in a fork child, -EDEADLK
@@ -79,10 +80,12 @@ BH_API void bh_timer_setup(struct bh_timer *t, void (*fn)(struct bh_timer *t),
 			   unsigned int flags);
 
 /*
- * K7: (re)arm for `expires` on this context's bh CPU (or the timer's own
- * CPU if PINNED or running there), earlier or later. Returns 1 if the timer
- * was pending, 0 if not (also when shut down: the arm is then ignored),
- * or a negative errno.
+ * K7: (re)arm for `expires`, earlier or later, on this context's bh CPU:
+ * like the kernel's, mod_timer() and add_timer() always use the local CPU,
+ * for a pending or TIMER_PINNED timer too (only add_timer_on() picks one),
+ * except that a timer whose callback is running stays on its base.
+ * Returns 1 if the timer was pending, 0 if not (also when shut down: the
+ * arm is then ignored), or a negative errno.
  */
 BH_API int bh_mod_timer(struct bh_timer *t, unsigned long expires);
 /* Arm an idle timer (t->expires); warns and re-arms if it was pending. */
@@ -97,8 +100,10 @@ BH_API int bh_timer_reduce(struct bh_timer *t, unsigned long expires);
 BH_API int bh_timer_delete(struct bh_timer *t);
 /*
  * K6: as bh_timer_delete(), then wait until the callback is not running on
- * any CPU. May sleep. From the timer's own callback it warns and returns
- * -EDEADLK; from hardirq context it warns unless the timer is IRQSAFE.
+ * any CPU. Allowed in softirq context and bh-disabled sections, as the
+ * kernel's (which busy-waits there). From the timer's own callback it warns
+ * and returns -EDEADLK; from hardirq context it warns unless the timer is
+ * IRQSAFE.
  */
 BH_API int bh_timer_delete_sync(struct bh_timer *t);
 /* K10: delete, and make every later arm silently do nothing. */
