@@ -863,6 +863,23 @@ bool bh__timer_check(struct bh__cpu *c, bool any)
 	return true;
 }
 
+/* The locked part, out of line: the common no-timer path stays frameless. */
+static __attribute__((noinline)) bool program_locked(struct bh__cpu *c,
+						     unsigned long *when)
+{
+	struct bh__timer_base *b = &c->timer;
+	unsigned long irq = bh_local_irq_save();
+	bh__self.timer_lock_depth++;
+	raw_lock(b);
+	unsigned long n0;
+	bool have = wheel_next(&b->wheel[0], &n0);
+	__atomic_store_n(&b->programmed_valid, have, __ATOMIC_RELEASE);
+	b->programmed = n0;
+	unlock_timer_base(c, irq);
+	*when = n0;
+	return have;
+}
+
 bool bh__timer_program(struct bh__cpu *c, unsigned long *when)
 {
 	struct bh__timer_base *b = &c->timer;
@@ -874,16 +891,7 @@ bool bh__timer_program(struct bh__cpu *c, unsigned long *when)
 	if (!__atomic_load_n(&b->has_next_any, __ATOMIC_ACQUIRE) &&
 	    !__atomic_load_n(&b->programmed_valid, __ATOMIC_ACQUIRE))
 		return false;
-	unsigned long irq = bh_local_irq_save();
-	bh__self.timer_lock_depth++;
-	raw_lock(b);
-	unsigned long n0;
-	bool have = wheel_next(&b->wheel[0], &n0);
-	__atomic_store_n(&b->programmed_valid, have, __ATOMIC_RELEASE);
-	b->programmed = n0;
-	unlock_timer_base(c, irq);
-	*when = n0;
-	return have;
+	return program_locked(c, when);
 }
 
 int bh__timer_cancel_leftovers(struct bh__cpu *c)
