@@ -250,6 +250,16 @@ static void test_u1_handler_arms_inside_interrupted_mod_timer(void **state)
 	uint32_t *lock = &bh__cpus[1].timer.lock;
 	pthread_t th;
 
+	/*
+	 * ThreadSanitizer holds an asynchronous signal back until the thread
+	 * passes one of its interception points, which a thread asleep in a
+	 * raw futex system call does not: the handler would run only after
+	 * the lock is released, not at the point this test is about.
+	 */
+	if (TH_TSAN) {
+		skip();
+		return;
+	}
 	th_init_cpu0(2, true);
 	bh_timer_setup(&x.t, st_cb, 0);
 	assert_int_equal(bh_mod_timer(&x.t, bh_jiffies() + 1), 0);
