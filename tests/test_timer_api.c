@@ -226,17 +226,16 @@ static void hook_delete_sync_other(struct tt *o)
  * SPEC K6 names the contexts timer_delete_sync must not be called from:
  * the timer's own callback, and hardirq unless the timer is IRQSAFE.
  * Softirq context is not among them (the kernel's timer_delete_sync()
- * checks in_hardirq() only; even PREEMPT_RT only asks for preemption on
- * non-IRQSAFE timers). So for an IRQSAFE timer, what hardirq context may
- * do, a timer callback and a bh-disabled section may do too: delete it
- * synchronously, without a warning.
+ * checks in_hardirq() only, and busy-waits for a running callback there).
+ * So a timer callback and a bh-disabled section may delete another timer
+ * synchronously, IRQSAFE or not, without a warning.
  */
-static void test_k6_delete_sync_irqsafe_from_softirq(void **state)
+static void check_delete_sync_from_softirq(unsigned int flags)
 {
-	(void)state;
 	struct tt *a = &objs[0], *s = &objs[1];
 
-	tt_setup(s, BH_TIMER_IRQSAFE);
+	tt_setup(a, 0);
+	tt_setup(s, flags);
 	other = s;
 	a->hook = hook_delete_sync_other;
 	assert_int_equal(bh_mod_timer(&s->t, bh_jiffies() + 5), 0);
@@ -256,6 +255,18 @@ static void test_k6_delete_sync_irqsafe_from_softirq(void **state)
 	if (bh_warn_count() != 0)
 		fail_msg("%lu warning(s), the first: %.80s", bh_warn_count(),
 			 th_log.text);
+}
+
+static void test_k6_delete_sync_irqsafe_from_softirq(void **state)
+{
+	(void)state;
+	check_delete_sync_from_softirq(BH_TIMER_IRQSAFE);
+}
+
+static void test_k6_delete_sync_from_softirq(void **state)
+{
+	(void)state;
+	check_delete_sync_from_softirq(0);
 }
 
 /*
@@ -932,6 +943,7 @@ int main(void)
 		T(test_k6_delete_sync_from_own_callback),
 		T(test_k6_delete_sync_from_hardirq),
 		T(test_k6_delete_sync_irqsafe_from_softirq),
+		T(test_k6_delete_sync_from_softirq),
 		T(test_k7_mod_timer_moves),
 		T(test_k7_timer_reduce),
 		T(test_k8_deferrable),

@@ -26,7 +26,7 @@
 
 #define NTIMERS	 64
 #define NWORKERS 4
-#define NOPS	 (TH_TSAN ? 20000u : 200000u)
+#define NOPS	 (TH_TSAN ? 50000u : 1000000u)
 
 struct ct {
 	struct bh_timer t;

@@ -298,6 +298,57 @@ static void test_k10_shutdown_sync_waits_and_blocks_rearm(void **state)
 	assert_int_equal(bh_shutdown(), 0);
 }
 
+static struct ot *waited_for;
+static int cb_sync_ret;
+static unsigned long cb_sync_seen; /* A: waited_for->finished after it */
+static unsigned long cb_sync_done; /* A */
+
+static void delete_sync_cb(struct bh_timer *t)
+{
+	struct ot *o = bh_from_timer(o, t, t);
+
+	__atomic_store_n(&o->tid, th_tid(), __ATOMIC_RELAXED);
+	th_inc(&o->entered);
+	cb_sync_ret = bh_timer_delete_sync(&waited_for->t);
+	th_st(&cb_sync_seen, th_ld(&waited_for->finished));
+	th_st(&cb_sync_done, 1);
+	th_inc(&o->runs);
+}
+
+/*
+ * SPEC K6 from softirq context: the callback of timer B, on ksoftirqd/1,
+ * calls timer_delete_sync on timer A while A's callback runs (blocked) on
+ * ksoftirqd/0. Allowed (only hardirq and A's own callback are not), and
+ * it waits: it returns after A's callback finished, without a warning.
+ */
+static void test_k6_delete_sync_from_another_callback_waits(void **state)
+{
+	(void)state;
+	struct ot *a = &objs[0], *b = &objs[1];
+
+	a->block = true;
+	waited_for = a;
+	bh_timer_setup(&b->t, delete_sync_cb, 0);
+	assert_int_equal(bh_mod_timer(&a->t, bh_jiffies() + 1), 0);
+	assert_true(th_wait_ge(&a->entered, 1));
+	assert_int_equal(bh_thread_set_cpu(1), 0);
+	assert_int_equal(bh_mod_timer(&b->t, bh_jiffies() + 1), 0);
+	assert_int_equal(bh_thread_set_cpu(0), 0);
+	assert_true(th_wait_ge(&b->entered, 1));
+	/* ksoftirqd/1 blocks nowhere else inside B's callback. */
+	assert_true(th_wait_asleep(th_ld(&b->tid)));
+	assert_int_equal(th_ld(&cb_sync_done), 0);
+	th_st(&release, 1);
+	assert_true(th_wait_ge(&cb_sync_done, 1));
+	assert_int_equal(th_ld(&cb_sync_seen), 1);
+	assert_int_equal(cb_sync_ret, 0);
+	assert_int_equal(th_ld(&release_timeouts), 0);
+	if (bh_warn_count())
+		fail_msg("%lu warning(s), the first: %.80s", bh_warn_count(),
+			 th_log.text);
+	assert_int_equal(bh_shutdown(), 0);
+}
+
 /*
  * SPEC U6 in threaded mode: a timer armed far ahead is cancelled at
  * bh_shutdown(), which warns "cancelled" and counts it.
@@ -328,6 +379,7 @@ int main(void)
 		T(test_k5_delete_does_not_wait),
 		T(test_k6_delete_sync_waits),
 		T(test_k6_delete_sync_removes_rearm_from_callback),
+		T(test_k6_delete_sync_from_another_callback_waits),
 		T(test_k10_shutdown_sync_waits_and_blocks_rearm),
 		T(test_u6_shutdown_cancels_armed),
 	};
