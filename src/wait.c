@@ -35,6 +35,12 @@ int bh__wait_sleep(struct bh_wait_queue_head *wq, uint32_t seq,
 		   const unsigned long *deadline, bool interruptible)
 {
 	int r = bh__sleep_on(&wq->seq, seq, deadline, interruptible);
+	/*
+	 * Acquire the waker's increment (its release half): a waiter woken by
+	 * wake_up() then sees every store made before the call, which is the
+	 * contract, and what the futex return alone does not order.
+	 */
+	(void)__atomic_load_n(&wq->seq, __ATOMIC_ACQUIRE);
 	bh__wait_finish(wq);
 	return r;
 }
