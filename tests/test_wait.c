@@ -647,6 +647,25 @@ static void test_wait_event_interruptible_signal(void **state)
 	th_set_handler(SIGUSR1, SIG_DFL);
 }
 
+/*
+ * The same with a handler installed with SA_RESTART (glibc's signal()
+ * default, and th_set_handler()'s): the kernel restarts an untimed futex
+ * wait after such a handler without telling the caller, so the library
+ * must still see the interruption.
+ */
+static void test_wait_event_interruptible_sa_restart(void **state)
+{
+	(void)state;
+	struct waiter *w;
+
+	th_set_handler(SIGUSR1, on_usr1_count);
+	w = start_waiter(W_INTR, 0);
+	assert_true(th_kill_until(w->th, SIGUSR1, &w->done));
+	assert_int_equal(join_waiter(w), -BH_ERESTARTSYS);
+	assert_false(bh_waitqueue_active(&wq));
+	th_set_handler(SIGUSR1, SIG_DFL);
+}
+
 /* 0 (or the jiffies left) when the condition, not a signal, ends it. */
 static void test_wait_event_interruptible_condition(void **state)
 {
@@ -769,6 +788,7 @@ int main(void)
 		DET(test_wait_event_timeout_true_before_returns_left),
 		DET(test_wait_event_timeout_true_at_start),
 		DET(test_wait_event_interruptible_signal),
+		DET(test_wait_event_interruptible_sa_restart),
 		DET(test_wait_event_interruptible_condition),
 		DET(test_waitqueue_active),
 		DET(test_u8_wait_macros_in_atomic_context_splat),
