@@ -92,6 +92,14 @@ static inline bool bh__live(void)
 		}                                                              \
 	} while (0)
 
+/*
+ * SPEC U9: report a NULL or never initialised object passed to `what`;
+ * `kind` describes it ("a timer that was never set up"), `setup` names the
+ * initialisers to use. Returns -EINVAL.
+ */
+int bh__bad_object(const void *obj, const char *what, const char *kind,
+		   const char *setup) __attribute__((cold, noinline));
+
 /* Warn once and return -ENXIO or -ECHILD for a call made while !live.
  * Cold and out of line: it must not cost the fast paths a stack frame. */
 int bh__dead_error(const char *what) __attribute__((cold, noinline));

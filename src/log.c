@@ -269,6 +269,16 @@ bool bh__bug(const char *file, int line, const char *func, const char *fmt, ...)
 	return true;
 }
 
+int bh__bad_object(const void *obj, const char *what, const char *kind,
+		   const char *setup)
+{
+	if (!obj)
+		BH_WARN(1, "bh: %s(NULL)", what);
+	else
+		BH_WARN(1, "bh: %s(%p) on %s (use %s)", what, obj, kind, setup);
+	return -EINVAL;
+}
+
 unsigned long bh_warn_count(void)
 {
 	return __atomic_load_n(&bh__rt.warn_count, __ATOMIC_RELAXED);

@@ -46,16 +46,9 @@ static void *tasklet_fn(const struct bh_tasklet *t)
 static __attribute__((cold, noinline)) int
 bad_tasklet(const struct bh_tasklet *t, const char *what)
 {
-	if (!t) {
-		BH_WARN(1, "bh: %s(NULL)", what);
-	} else {
-		BH_WARN(1,
-			"bh: %s(%p) on a tasklet that was never initialised "
-			"(use tasklet_setup(), tasklet_init() or "
-			"DECLARE_TASKLET())",
-			what, (const void *)t);
-	}
-	return -EINVAL;
+	return bh__bad_object(t, what, "a tasklet that was never initialised",
+			      "tasklet_setup(), tasklet_init() or "
+			      "DECLARE_TASKLET()");
 }
 
 /* Validate for calls that act on the runtime (schedule, kill, ...). */

@@ -419,14 +419,8 @@ static bool defer_if_reentered(struct bh_timer *t, const char *what)
 static __attribute__((cold, noinline)) int bad_timer(const struct bh_timer *t,
 						     const char *what)
 {
-	if (!t)
-		BH_WARN(1, "bh: %s(NULL)", what);
-	else
-		BH_WARN(1,
-			"bh: %s(%p) on a timer that was never set up (use "
-			"timer_setup() or DEFINE_TIMER())",
-			what, (const void *)t);
-	return -EINVAL;
+	return bh__bad_object(t, what, "a timer that was never set up",
+			      "timer_setup() or DEFINE_TIMER()");
 }
 
 #define CHECK_TIMER(t, what)                                                   \
