@@ -80,40 +80,45 @@ BH_API int bh__wait_sleep(struct bh_wait_queue_head *wq, uint32_t seq,
 			  const unsigned long *deadline, bool interruptible);
 
 /*
+ * The loop every waiting macro runs: test `cond`, register, test again,
+ * sleep; until `cond` holds or the sleep ends with -ETIMEDOUT (deadline
+ * reached) or -EINTR (interruptible, a signal handler ran). Evaluates to 0
+ * or that error.
+ */
+#define bh__wait_event_loop(wq_head, cond, deadline, intr)                     \
+	({                                                                     \
+		int bh__e_ = 0;                                                \
+		while (!(cond)) {                                              \
+			uint32_t bh__s_ = bh__wait_prepare(&(wq_head));        \
+			if (cond) {                                            \
+				bh__wait_finish(&(wq_head));                   \
+				break;                                         \
+			}                                                      \
+			bh__e_ = bh__wait_sleep(&(wq_head), bh__s_,            \
+						(deadline), (intr));           \
+			if (bh__e_ == -ETIMEDOUT || bh__e_ == -EINTR)          \
+				break;                                         \
+		}                                                              \
+		bh__e_;                                                        \
+	})
+
+/*
  * Sleep until `cond` is true. The head is passed as an lvalue, as to the
  * kernel's wait_event().
  */
 #define bh_wait_event(wq_head, cond)                                           \
 	do {                                                                   \
 		bh_might_sleep();                                              \
-		while (!(cond)) {                                              \
-			uint32_t bh__s_ = bh__wait_prepare(&(wq_head));        \
-			if (cond) {                                            \
-				bh__wait_finish(&(wq_head));                   \
-				break;                                         \
-			}                                                      \
-			bh__wait_sleep(&(wq_head), bh__s_, 0, false);          \
-		}                                                              \
+		(void)bh__wait_event_loop(wq_head, cond, 0, false);            \
 	} while (0)
 
 /* 0 once `cond` is true, -BH_ERESTARTSYS if a signal interrupted the wait. */
 #define bh_wait_event_interruptible(wq_head, cond)                             \
 	({                                                                     \
-		int bh__r_ = 0;                                                \
 		bh_might_sleep();                                              \
-		while (!(cond)) {                                              \
-			uint32_t bh__s_ = bh__wait_prepare(&(wq_head));        \
-			if (cond) {                                            \
-				bh__wait_finish(&(wq_head));                   \
-				break;                                         \
-			}                                                      \
-			if (bh__wait_sleep(&(wq_head), bh__s_, 0, true) ==     \
-			    -EINTR) {                                          \
-				bh__r_ = -BH_ERESTARTSYS;                      \
-				break;                                         \
-			}                                                      \
-		}                                                              \
-		bh__r_;                                                        \
+		bh__wait_event_loop(wq_head, cond, 0, true) == -EINTR          \
+			? -BH_ERESTARTSYS                                      \
+			: 0;                                                   \
 	})
 
 /*
@@ -128,28 +133,15 @@ BH_API int bh__wait_sleep(struct bh_wait_queue_head *wq, uint32_t seq,
 		unsigned long bh__end_ =                                       \
 			bh_jiffies() + (unsigned long)(timeout);               \
 		bh_might_sleep();                                              \
-		for (;;) {                                                     \
-			if (cond) {                                            \
-				long bh__left_ =                               \
-					(long)(bh__end_ - bh_jiffies());       \
-				bh__r_ = bh__left_ > 0 ? bh__left_ : 1;        \
-				break;                                         \
-			}                                                      \
-			uint32_t bh__s_ = bh__wait_prepare(&(wq_head));        \
-			if (cond) {                                            \
-				bh__wait_finish(&(wq_head));                   \
-				continue;                                      \
-			}                                                      \
-			int bh__e_ = bh__wait_sleep(&(wq_head), bh__s_,        \
-						    &bh__end_, (intr));        \
-			if (bh__e_ == -ETIMEDOUT) {                            \
-				bh__r_ = (cond) ? 1 : 0;                       \
-				break;                                         \
-			}                                                      \
-			if (bh__e_ == -EINTR) {                                \
-				bh__r_ = -BH_ERESTARTSYS;                      \
-				break;                                         \
-			}                                                      \
+		int bh__w_ =                                                   \
+			bh__wait_event_loop(wq_head, cond, &bh__end_, (intr)); \
+		if (bh__w_ == -ETIMEDOUT) {                                    \
+			bh__r_ = (cond) ? 1 : 0;                               \
+		} else if (bh__w_ == -EINTR) {                                 \
+			bh__r_ = -BH_ERESTARTSYS;                              \
+		} else {                                                       \
+			long bh__left_ = (long)(bh__end_ - bh_jiffies());      \
+			bh__r_ = bh__left_ > 0 ? bh__left_ : 1;                \
 		}                                                              \
 		bh__r_;                                                        \
 	})
