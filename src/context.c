@@ -106,10 +106,17 @@ static bool atomic_now(const struct bh__thread *s)
 void bh__atomic_enter(unsigned int offset)
 {
 	struct bh__thread *s = &bh__self;
-	if (!atomic_now(s))
-		s->atomic_cpu1 = bh__this_cpu() + 1;
+	/*
+	 * Count first, pin second: a signal handler landing in between sees
+	 * an atomic thread and leaves the pin alone. The other order let a
+	 * nested save/restore clear a pin just made.
+	 */
+	bool was_atomic = atomic_now(s);
 	bh__signal_barrier();
 	s->preempt_count += offset;
+	bh__signal_barrier();
+	if (!was_atomic)
+		s->atomic_cpu1 = bh__this_cpu() + 1;
 	bh__signal_barrier();
 }
 
@@ -170,13 +177,19 @@ void bh_local_bh_enable(void)
 void bh_irq_enter(void)
 {
 	struct bh__thread *s = &bh__self;
+	/*
+	 * Count first, then save the pin in this level's slot: a nested
+	 * handler landing in between already sees the new level and uses
+	 * the next slot, so neither overwrites the other's saved pin.
+	 */
 	unsigned int level = (s->preempt_count & BH_HARDIRQ_MASK) >> 16;
+	bh__signal_barrier();
+	s->preempt_count += BH_HARDIRQ_OFFSET;
+	bh__signal_barrier();
 	if (level < BH__HARDIRQ_NEST_MAX)
 		s->saved_cpu1[level] = s->atomic_cpu1;
 	if (!s->atomic_cpu1)
 		s->atomic_cpu1 = bh__this_cpu() + 1;
-	bh__signal_barrier();
-	s->preempt_count += BH_HARDIRQ_OFFSET;
 	bh__signal_barrier();
 }
 
@@ -187,6 +200,9 @@ void bh_irq_exit(void)
 			 "bh: irq_exit() outside hardirq context"))
 		return;
 	int cpu = bh__this_cpu();
+	/* Take the saved pin before the level drops (see bh_irq_enter()). */
+	unsigned int level = ((s->preempt_count & BH_HARDIRQ_MASK) >> 16) - 1;
+	int saved = level < BH__HARDIRQ_NEST_MAX ? s->saved_cpu1[level] : 0;
 	bh__signal_barrier();
 	s->preempt_count -= BH_HARDIRQ_OFFSET;
 	bh__signal_barrier();
@@ -204,9 +220,8 @@ void bh_irq_exit(void)
 		else
 			bh__softirq_maybe_run(cpu);
 	}
-	unsigned int level = (s->preempt_count & BH_HARDIRQ_MASK) >> 16;
 	if (level < BH__HARDIRQ_NEST_MAX)
-		s->atomic_cpu1 = s->saved_cpu1[level];
+		s->atomic_cpu1 = saved;
 }
 
 void bh_signal_irq_enter(void)
@@ -322,10 +337,13 @@ unsigned long bh_local_irq_save(void)
 {
 	struct bh__thread *s = &bh__self;
 	unsigned long flags = s->irqs_off;
-	if (!atomic_now(s))
-		s->atomic_cpu1 = bh__this_cpu() + 1;
+	/* Mark first, pin second (see bh__atomic_enter()). */
+	bool was_atomic = atomic_now(s);
 	bh__signal_barrier();
 	s->irqs_off = 1;
+	bh__signal_barrier();
+	if (!was_atomic)
+		s->atomic_cpu1 = bh__this_cpu() + 1;
 	bh__signal_barrier();
 	return flags;
 }

@@ -210,12 +210,17 @@ int bh__real_cpu(void);
 /* The bh CPU of the calling context (see bh_smp_processor_id()). */
 static inline int bh__this_cpu(void)
 {
-	struct bh__thread *s = &bh__self;
-	if (s->atomic_cpu1)
-		return s->atomic_cpu1 - 1;
+	/*
+	 * Read the fields directly, not through a pointer to the TLS block:
+	 * GCC 12's UBSan null check on such a pointer reuses stale flags.
+	 */
+	int pinned = bh__self.atomic_cpu1;
+	if (pinned)
+		return pinned - 1;
 	/* An override left from a runtime with more CPUs is ignored. */
-	if (s->override_cpu1 && s->override_cpu1 <= bh__rt.nr_cpus)
-		return s->override_cpu1 - 1;
+	int chosen = bh__self.override_cpu1;
+	if (chosen && chosen <= bh__rt.nr_cpus)
+		return chosen - 1;
 	return bh__real_cpu();
 }
 
