@@ -13,6 +13,8 @@
  */
 #include "harness.h"
 
+#define REARM_AHEAD 1000 /* jiffies: 4 s at HZ 250 */
+
 #include <pthread.h>
 
 struct ot {
@@ -44,10 +46,16 @@ static void ot_cb(struct bh_timer *t)
 	pthread_getname_np(pthread_self(), o->name, sizeof(o->name));
 	if (o->block && !th_wait_ge(&release, 1))
 		th_inc(&release_timeouts);
+	/*
+	 * Far ahead: the re-arm must be removed by the sync call that waits
+	 * for this callback, not race it to the next jiffy (which a slow run,
+	 * under TSan, could let it win, as the kernel's loop would too).
+	 */
 	if (o->rearm && th_ld(&o->runs) == 0)
-		__atomic_store_n(&o->rearm_ret,
-				 bh_mod_timer(&o->t, bh_jiffies() + 1),
-				 __ATOMIC_RELAXED);
+		__atomic_store_n(
+			&o->rearm_ret,
+			bh_mod_timer(&o->t, bh_jiffies() + REARM_AHEAD),
+			__ATOMIC_RELAXED);
 	th_inc(&o->finished);
 	th_inc(&o->runs);
 }
