@@ -19,87 +19,7 @@
 #define NCALLS 1000000ul
 #define NT     100
 
-static __thread bool counting;
-static unsigned long allocations;
-
-#if !TH_SANITIZED
-/* glibc's own entry points, which its malloc/free are aliases of. */
-extern void *__libc_malloc(size_t size);
-extern void *__libc_calloc(size_t n, size_t size);
-extern void *__libc_realloc(void *p, size_t size);
-extern void *__libc_memalign(size_t align, size_t size);
-extern void *__libc_valloc(size_t size);
-extern void *__libc_pvalloc(size_t size);
-extern void __libc_free(void *p);
-
-static void note(void)
-{
-	if (__atomic_load_n(&counting, __ATOMIC_RELAXED))
-		__atomic_fetch_add(&allocations, 1, __ATOMIC_RELAXED);
-}
-
-void *malloc(size_t size)
-{
-	note();
-	return __libc_malloc(size);
-}
-
-void *calloc(size_t n, size_t size)
-{
-	note();
-	return __libc_calloc(n, size);
-}
-
-void *realloc(void *p, size_t size)
-{
-	note();
-	return __libc_realloc(p, size);
-}
-
-void *memalign(size_t align, size_t size)
-{
-	note();
-	return __libc_memalign(align, size);
-}
-
-void *aligned_alloc(size_t align, size_t size)
-{
-	note();
-	return __libc_memalign(align, size);
-}
-
-int posix_memalign(void **out, size_t align, size_t size)
-{
-	void *p;
-
-	note();
-	if (align < sizeof(void *) || (align & (align - 1)))
-		return EINVAL;
-	p = __libc_memalign(align, size);
-	if (!p)
-		return ENOMEM;
-	*out = p;
-	return 0;
-}
-
-void *valloc(size_t size)
-{
-	note();
-	return __libc_valloc(size);
-}
-
-void *pvalloc(size_t size)
-{
-	note();
-	return __libc_pvalloc(size);
-}
-
-void free(void *p)
-{
-	note();
-	__libc_free(p);
-}
-#endif
+#include "alloc_count.h"
 
 static void cb(struct bh_timer *t)
 {
@@ -120,34 +40,6 @@ static int setup_threaded(void **state)
 	th_init(2, false);
 	__atomic_store_n(&allocations, 0, __ATOMIC_RELAXED);
 	return 0;
-}
-
-/* Atomic, so that the compiler keeps the store around a malloc() call. */
-static void set_counting(bool on)
-{
-	__atomic_store_n(&counting, on, __ATOMIC_SEQ_CST);
-}
-
-/*
- * The compiler may assume that malloc() touches no global it can see, so
- * the counter is always read with an atomic load, which it does not cache
- * across the call.
- */
-static unsigned long allocated(void)
-{
-	return __atomic_load_n(&allocations, __ATOMIC_SEQ_CST);
-}
-
-static bool counter_works(void)
-{
-	void *volatile p;
-	unsigned long before = allocated();
-
-	set_counting(true);
-	p = malloc(16);
-	free(p);
-	set_counting(false);
-	return allocated() == before + 2;
 }
 
 static struct bh_timer timers[NT];
