@@ -27,14 +27,18 @@
 #define TH_SECCOMP_MAX_ALLOW 8
 
 /*
- * Exit with the raw system call: libc's _exit() is intercepted by the
- * sanitizer runtimes, whose exit hooks make system calls of their own
- * (sigaltstack under ASan), which the filter would trap.
+ * Leave the child with the raw exit_group system call, which every filter
+ * here allows (exit() would run atexit handlers and flush stdio, which
+ * make other calls). Deliberately not _Noreturn: ASan precedes a call to a
+ * noreturn function it does not inline with __asan_handle_no_return(),
+ * whose sigaltstack() a filter would trap. Returns `code` so that callers
+ * may write `return th_exit_raw(code);`; exit_group does not return.
  */
-static inline _Noreturn void th_exit_raw(int code)
+static inline int th_exit_raw(int code)
 {
-	for (;;)
-		syscall(SYS_exit_group, code);
+	/* No loop after it either: GCC would infer noreturn from one. */
+	syscall(SYS_exit_group, code);
+	return code;
 }
 
 /*

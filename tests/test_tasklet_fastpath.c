@@ -118,7 +118,7 @@ static int child_main(void *arg)
 {
 	const struct child_args *a = arg;
 
-	th_exit_raw(child(a->threaded, a->follow_cpu, a->control));
+	return th_exit_raw(child(a->threaded, a->follow_cpu, a->control));
 }
 
 static void run_child(bool threaded, bool follow_cpu, int want)

@@ -357,21 +357,10 @@ static void test_wait_event_pingpong_no_lost_wakeup(void **state)
 
 enum { CHILD_OK = 0, CHILD_SETUP = 2, CHILD_SYSCALL = 3 };
 
-/*
- * Exits with the raw system call. Not th_exit_raw(): where a call to that
- * _Noreturn function is not inlined, ASan precedes it with
- * __asan_handle_no_return(), whose sigaltstack() the filter traps.
- */
-static int child_exit(int code)
-{
-	syscall(SYS_exit_group, code);
-	return code;
-}
-
 static void on_sigsys(int sig)
 {
 	(void)sig;
-	child_exit(CHILD_SYSCALL);
+	th_exit_raw(CHILD_SYSCALL);
 }
 
 static int nosys_child(void *arg)
@@ -384,11 +373,11 @@ static int nosys_child(void *arg)
 
 	th_config(&cfg, 1, true);
 	if (bh_init(&cfg) != 0)
-		return child_exit(CHILD_SETUP);
+		return th_exit_raw(CHILD_SETUP);
 	signal(SIGSYS, on_sigsys);
 	if (th_forbid_syscalls(allow, sizeof(allow) / sizeof(allow[0]),
 			       SECCOMP_RET_TRAP) != 0)
-		return child_exit(CHILD_SETUP);
+		return th_exit_raw(CHILD_SETUP);
 	if (control)
 		(void)!syscall(SYS_getppid); /* must trap: proves the filter */
 	for (int i = 0; i < 100000; i++) {
@@ -396,9 +385,9 @@ static int nosys_child(void *arg)
 		bh_wake_up_interruptible(&q);
 		bh_wake_up_all(&q);
 		if (bh_waitqueue_active(&q))
-			return child_exit(CHILD_SETUP);
+			return th_exit_raw(CHILD_SETUP);
 	}
-	return child_exit(CHILD_OK);
+	return th_exit_raw(CHILD_OK);
 }
 
 /* wait.h: "no system call when nobody sleeps" (seccomp child, as U3). */
