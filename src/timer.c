@@ -456,6 +456,11 @@ void bh_timer_setup(struct bh_timer *t, void (*fn)(struct bh_timer *t),
 		if (bh__live() && t->function)
 			bh_timer_delete(t);
 	}
+	/* SPEC U9: only the kernel's three setup flags exist. */
+	BH_WARN(flags & ~BH_TIMER_INIT_FLAGS,
+		"bh: timer_setup(%p): unknown flags %#x ignored (only "
+		"TIMER_DEFERRABLE, TIMER_PINNED and TIMER_IRQSAFE)",
+		(void *)t, flags & ~BH_TIMER_INIT_FLAGS);
 	t->next = NULL;
 	t->pprev = NULL;
 	t->expires = 0;

@@ -827,6 +827,16 @@ static void test_u9_bad_input(void **state)
 	ticks(3);
 	assert_int_equal(o->runs, 0);
 	assert_int_equal(bh_warn_count(), w);
+
+	/* Flags out of range warn and are dropped; the known ones stay. */
+	th_log_clear();
+	bh_timer_setup(&o->t, tt_cb, BH_TIMER_IRQSAFE | 0x1u);
+	EXPECT_WARNED(w, "unknown flags 0x1 ignored");
+	assert_true(o->t.flags & BH_TIMER_IRQSAFE);
+	assert_int_equal(bh_mod_timer(&o->t, bh_jiffies() + 1), 0);
+	tick();
+	assert_int_equal(o->runs, 1);
+	assert_int_equal(bh_warn_count(), w);
 }
 
 /*

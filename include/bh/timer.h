@@ -75,7 +75,11 @@ _Static_assert(sizeof(void *) != 8 || sizeof(struct bh_timer) == 40,
 /* The object that embeds timer `t` as `field`, typed like `var`. */
 #define bh_from_timer(var, t, field) bh_container_of(t, __typeof__(*var), field)
 
-/* Set the callback and flags of an idle timer; warns if it is pending. */
+/*
+ * Set the callback and flags of an idle timer. Warns if it is pending (and
+ * deletes it first) and if `flags` has bits other than BH_TIMER_INIT_FLAGS
+ * (they are ignored).
+ */
 BH_API void bh_timer_setup(struct bh_timer *t, void (*fn)(struct bh_timer *t),
 			   unsigned int flags);
 
