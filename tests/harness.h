@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -233,6 +234,51 @@ static inline void th_set_handler(int sig, void (*fn)(int))
 	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	assert_int_equal(sigaction(sig, &sa, NULL), 0);
+}
+
+/*
+ * SPEC U1 rounds: round `round` sends `sig` to thread `th` when odd (so the
+ * handler lands anywhere in it, a sleep included) and to the calling
+ * thread when even. Under TSan always to the caller: TSan defers a handler
+ * until the thread next enters an intercepted call, which a thread asleep
+ * in a raw futex never does.
+ */
+static inline void th_signal_round(pthread_t th, int sig, unsigned long round)
+{
+	if (!TH_TSAN && round % 2)
+		assert_int_equal(pthread_kill(th, sig), 0);
+	else
+		assert_int_equal(raise(sig), 0);
+}
+
+/*
+ * SPEC U1 storms: `on_signal` handles SIGUSR1 and SIGALRM, the latter
+ * raised every `period_us` by an interval timer; `n` threads run
+ * producer((void *)i) into producers[i] while `signaller` runs alongside.
+ * Returns once all have finished, with the interval timer stopped (the
+ * handlers stay installed: a signal may still be in flight).
+ */
+static inline void th_signal_storm(void (*on_signal)(int), long period_us,
+				   pthread_t *producers, long n,
+				   void *(*producer)(void *),
+				   void *(*signaller)(void *))
+{
+	struct itimerval it = {{0, period_us}, {0, period_us}};
+	struct itimerval off = {{0, 0}, {0, 0}};
+	pthread_t sigth;
+
+	th_set_handler(SIGUSR1, on_signal);
+	th_set_handler(SIGALRM, on_signal);
+	assert_int_equal(setitimer(ITIMER_REAL, &it, NULL), 0);
+	for (long i = 0; i < n; i++)
+		assert_int_equal(pthread_create(&producers[i], NULL, producer,
+						(void *)i),
+				 0);
+	assert_int_equal(pthread_create(&sigth, NULL, signaller, NULL), 0);
+	assert_int_equal(pthread_join(sigth, NULL), 0);
+	for (long i = 0; i < n; i++)
+		assert_int_equal(pthread_join(producers[i], NULL), 0);
+	assert_int_equal(setitimer(ITIMER_REAL, &off, NULL), 0);
 }
 
 /*

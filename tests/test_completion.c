@@ -386,10 +386,7 @@ static void test_u1_complete_from_signal_handler(void **state)
 	assert_int_equal(pthread_create(&th, NULL, sig_waiter, &tid), 0);
 	assert_true(th_wait_ge(&tid, 1));
 	for (unsigned long i = 1; i <= SIG_ROUNDS; i++) {
-		if (!TH_TSAN && i % 2)
-			assert_int_equal(pthread_kill(th, SIGUSR1), 0);
-		else
-			assert_int_equal(raise(SIGUSR1), 0);
+		th_signal_round(th, SIGUSR1, i);
 		if (!th_wait_ge(&sig_ack, i)) {
 			/* Free the waiter, if complete_all() works. */
 			bh_complete_all(&c);

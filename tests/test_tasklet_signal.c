@@ -105,8 +105,6 @@ static void *signaller(void *arg)
 static void test_u1_signal_storm(void **state)
 {
 	(void)state;
-	struct itimerval it = {{0, 200}, {0, 200}}, off = {{0, 0}, {0, 0}};
-	pthread_t sigth;
 	unsigned long final[NT];
 
 	th_init(2, false);
@@ -114,19 +112,7 @@ static void test_u1_signal_storm(void **state)
 		bh_tasklet_setup(&tl[k], storm_cb);
 		tl[k].data = k;
 	}
-	th_set_handler(SIGUSR1, on_signal);
-	th_set_handler(SIGALRM, on_signal);
-	assert_int_equal(setitimer(ITIMER_REAL, &it, NULL), 0);
-
-	for (long i = 0; i < NPROD; i++)
-		assert_int_equal(pthread_create(&producers[i], NULL, producer,
-						(void *)i),
-				 0);
-	assert_int_equal(pthread_create(&sigth, NULL, signaller, NULL), 0);
-	assert_int_equal(pthread_join(sigth, NULL), 0);
-	for (int i = 0; i < NPROD; i++)
-		assert_int_equal(pthread_join(producers[i], NULL), 0);
-	assert_int_equal(setitimer(ITIMER_REAL, &off, NULL), 0);
+	th_signal_storm(on_signal, 200, producers, NPROD, producer, signaller);
 
 	/*
 	 * Every bump is followed by a schedule in the same thread or handler,

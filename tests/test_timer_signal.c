@@ -151,9 +151,7 @@ static void check_count(const char *name, int i, struct st *s)
 static void test_u1_signal_storm(void **state)
 {
 	(void)state;
-	struct itimerval it = {{0, 300}, {0, 300}}, off = {{0, 0}, {0, 0}};
 	struct bh_config cfg;
-	pthread_t sigth;
 
 	th_log_clear();
 	th_config(&cfg, 2, false);
@@ -162,19 +160,7 @@ static void test_u1_signal_storm(void **state)
 	bh_timer_setup(&h.t, st_cb, 0);
 	for (int i = 0; i < NSHARED; i++)
 		bh_timer_setup(&shared[i].t, st_cb, 0);
-	th_set_handler(SIGUSR1, on_signal);
-	th_set_handler(SIGALRM, on_signal);
-	assert_int_equal(setitimer(ITIMER_REAL, &it, NULL), 0);
-
-	for (long i = 0; i < NPROD; i++)
-		assert_int_equal(pthread_create(&producers[i], NULL, producer,
-						(void *)i),
-				 0);
-	assert_int_equal(pthread_create(&sigth, NULL, signaller, NULL), 0);
-	assert_int_equal(pthread_join(sigth, NULL), 0);
-	for (int i = 0; i < NPROD; i++)
-		assert_int_equal(pthread_join(producers[i], NULL), 0);
-	assert_int_equal(setitimer(ITIMER_REAL, &off, NULL), 0);
+	th_signal_storm(on_signal, 300, producers, NPROD, producer, signaller);
 	th_set_handler(SIGUSR1, SIG_IGN);
 	th_set_handler(SIGALRM, SIG_IGN);
 	/* Signals to one thread coalesce while pending: not one per send. */

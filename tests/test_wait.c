@@ -456,10 +456,7 @@ static void test_u1_wake_up_from_signal_handler(void **state)
 	assert_int_equal(pthread_create(&th, NULL, sig_waiter, &tid), 0);
 	assert_true(th_wait_ge(&tid, 1));
 	for (unsigned long i = 1; i <= SIG_ROUNDS; i++) {
-		if (!TH_TSAN && i % 2)
-			assert_int_equal(pthread_kill(th, SIGUSR1), 0);
-		else
-			assert_int_equal(raise(SIGUSR1), 0);
+		th_signal_round(th, SIGUSR1, i);
 		if (!th_wait_ge(&sig_ack, i)) {
 			bool stuck = th_ld(&sig_cond) >= i;
 			/* Free the waiter, if wake-ups work at all. */
