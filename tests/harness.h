@@ -515,4 +515,48 @@ static inline void th_assert_exit_code(int status, int code)
 	assert_int_equal(WEXITSTATUS(status), code);
 }
 
+/*
+ * A thread re-taking a lock it already holds (a self-deadlock): in a forked
+ * child with its own runtime, take() runs twice. The second call must
+ * report `needle` (and `also`, unless NULL) with a backtrace, then block as
+ * the kernel's would, until the child's alarm() safety net ends it. The
+ * caller's runtime is shut down first.
+ */
+struct th__take_twice {
+	void (*take)(void);
+};
+
+static inline int th__take_twice_child(void *arg)
+{
+	const struct th__take_twice *tt = arg;
+	struct bh_config cfg;
+
+	th_child_config(&cfg, 1, true);
+	if (bh_init(&cfg) != 0)
+		return 2;
+	tt->take();
+	alarm(1); /* the next call blocks for good after its report */
+	tt->take();
+	return 3; /* returned: the recursion went unnoticed */
+}
+
+static inline void th_expect_recursion_report(void (*take)(void),
+					      const char *needle,
+					      const char *also)
+{
+	static char out[64 * 1024];
+	struct th__take_twice tt = {take};
+
+	bh_shutdown();
+	int status = th_run_child(th__take_twice_child, &tt, out, sizeof(out));
+	if (!strstr(out, needle))
+		fprintf(stderr, "child log:\n%s\n", out);
+	assert_non_null(strstr(out, needle));
+	if (also)
+		assert_non_null(strstr(out, also));
+	assert_non_null(strstr(out, "Call Trace:"));
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGALRM);
+}
+
 #endif
