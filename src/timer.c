@@ -583,18 +583,32 @@ int bh_add_timer_on(struct bh_timer *t, int cpu)
 		   false, "add_timer_on");
 }
 
+/*
+ * Clear PENDING and unlink, under t's base lock. Returns whether it was
+ * pending; with `unless_running`, does nothing and returns -EBUSY while
+ * the callback runs (the kernel's try_to_del_timer_sync()).
+ */
+static int deactivate_locked(struct bh_timer *t, bool unless_running)
+{
+	unsigned long irq;
+	struct bh__cpu *c = lock_timer_base(t, &irq);
+	int was = -EBUSY;
+	if (!unless_running ||
+	    __atomic_load_n(&c->timer.running, __ATOMIC_ACQUIRE) != t) {
+		was = set_pending(t, false) & TS_PENDING ? 1 : 0;
+		reconcile_locked(c, t);
+	}
+	unlock_timer_base(c, irq);
+	return was;
+}
+
 static int deactivate(struct bh_timer *t, bool shutdown, const char *what)
 {
 	if (shutdown)
 		__atomic_fetch_or(&t->bh_state, TS_SHUTDOWN, __ATOMIC_ACQ_REL);
 	if (defer_if_reentered(t, what))
 		return set_pending(t, false) & TS_PENDING ? 1 : 0;
-	unsigned long irq;
-	struct bh__cpu *c = lock_timer_base(t, &irq);
-	int was = set_pending(t, false) & TS_PENDING ? 1 : 0;
-	reconcile_locked(c, t);
-	unlock_timer_base(c, irq);
-	return was;
+	return deactivate_locked(t, false);
 }
 
 int bh_timer_delete(struct bh_timer *t)
@@ -662,15 +676,9 @@ static int delete_sync(struct bh_timer *t, bool shutdown, const char *what)
 	if (shutdown)
 		__atomic_fetch_or(&t->bh_state, TS_SHUTDOWN, __ATOMIC_ACQ_REL);
 	for (;;) {
-		unsigned long irq;
-		struct bh__cpu *c = lock_timer_base(t, &irq);
-		if (__atomic_load_n(&c->timer.running, __ATOMIC_ACQUIRE) != t) {
-			int was = set_pending(t, false) & TS_PENDING ? 1 : 0;
-			reconcile_locked(c, t);
-			unlock_timer_base(c, irq);
+		int was = deactivate_locked(t, true);
+		if (was != -EBUSY)
 			return was;
-		}
-		unlock_timer_base(c, irq);
 		int err = wait_not_running(t, what);
 		if (err) {
 			/* Its own callback: deactivate, do not wait. */
