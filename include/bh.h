@@ -21,5 +21,6 @@
 #include "bh/timer.h"
 #include "bh/version.h"
 #include "bh/wait.h"
+#include "bh/workqueue.h"
 
 #endif

@@ -65,6 +65,9 @@ struct bh__runtime {
 	unsigned long max_softirq_time; /* I: msecs_to_jiffies(2), S13 */
 	unsigned long virtual_ticks;	/* A: deterministic clock */
 	unsigned long warn_count;	/* A */
+	uint64_t wq_intensive_ns;	/* I: F12 threshold */
+	uint64_t wq_watchdog_ns;	/* I: M13 threshold */
+	uint64_t wq_idle_ns;		/* I: idle worker timeout */
 	/* real CPU -> bh CPU, so the hot path needs no division */
 	uint16_t cpu_map[1024]; /* I */
 };
@@ -194,6 +197,21 @@ struct bh__thread {
 	/* top halves held while irqs are off (SPEC U4), in arrival order */
 	struct bh__hardirq *held[BH__HELD_MAX]; /* T */
 	unsigned int held_n;			/* T */
+	/* workqueues: the kworker this thread is (NULL for other threads),
+	 * and how many pool locks it holds (a signal handler that finds
+	 * this non-zero must not wait for a pool lock) */
+	struct bh__worker *worker; /* T */
+	unsigned int wq_lock_depth; /* T */
+	/* an item this thread is pushing / owns the pending bit of, and the
+	 * delayed work whose timer callback it runs: a signal handler on the
+	 * same thread must not wait for these to finish */
+	struct bh_work *wq_pushing;		/* T */
+	struct bh_work *wq_grabbing;		/* T */
+	struct bh_delayed_work *wq_timer_fn; /* T */
+	/* disables a signal handler could not apply while this thread held
+	 * a pool lock; applied at the outermost unlock */
+	struct bh_work *wq_defer[16]; /* T */
+	unsigned int wq_defer_n;      /* T */
 };
 
 extern __thread struct bh__thread bh__self BH__TLS;

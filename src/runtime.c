@@ -12,7 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "workqueue_internal.h"
 
 struct bh__runtime bh__rt = {.hz = 250};
 struct bh__cpu bh__cpus[BH_MAX_CPUS];
@@ -297,6 +297,17 @@ int bh_init(const struct bh_config *cfg)
 	bh__rt.log = cfg->log;
 	bh__rt.log_arg = cfg->log_arg;
 	bh__rt.log_level = cfg->log_level;
+	bh__rt.wq_intensive_ns =
+		1000ull * (cfg->wq_cpu_intensive_thresh_us
+				   ? cfg->wq_cpu_intensive_thresh_us
+				   : 10000u);
+	bh__rt.wq_watchdog_ns =
+		1000000ull * (cfg->wq_watchdog_thresh_ms
+				      ? cfg->wq_watchdog_thresh_ms
+				      : 30000u);
+	bh__rt.wq_idle_ns = 1000000ull * (cfg->wq_idle_timeout_ms
+						  ? cfg->wq_idle_timeout_ms
+						  : 300000u);
 	/* The kernel's INITIAL_JIFFIES: low 32 bits wrap 300 s after boot. */
 	bh__rt.initial_jiffies =
 		cfg->initial_jiffies
@@ -318,8 +329,8 @@ int bh_init(const struct bh_config *cfg)
 		bh__timer_base_init(&bh__cpus[i]);
 	__atomic_fetch_add(&warn_generation, 1, __ATOMIC_RELAXED);
 	bh__log_reset_clock();
-	bh__softirq_install(BH_HI_SOFTIRQ, bh__tasklet_action);
-	bh__softirq_install(BH_TASKLET_SOFTIRQ, bh__tasklet_action);
+	bh__softirq_install(BH_HI_SOFTIRQ, bh__bh_vector);
+	bh__softirq_install(BH_TASKLET_SOFTIRQ, bh__bh_vector);
 	bh__softirq_install(BH_TIMER_SOFTIRQ, bh__timer_action);
 
 	__atomic_store_n(&bh__rt.state, BH__RUNNING, __ATOMIC_RELEASE);
@@ -332,6 +343,12 @@ int bh_init(const struct bh_config *cfg)
 					 __ATOMIC_RELEASE);
 			return err;
 		}
+	}
+	/* Workers exist in both modes: work items run in process context. */
+	err = bh__wq_init();
+	if (err) {
+		bh_shutdown();
+		return err;
 	}
 	return 0;
 }
@@ -354,6 +371,9 @@ int bh_shutdown(void)
 	if (!bh_might_sleep())
 		return -EDEADLK;
 
+	/* U6: queued work runs first, while the softirq threads still
+	 * run BH items and fire timers for delayed work. */
+	bh__wq_quiesce();
 	stop_threads(bh__rt.nr_cpus);
 
 	/*
@@ -369,6 +389,7 @@ int bh_shutdown(void)
 					true); /* due timers run */
 			ran += bh__do_softirq(&bh__cpus[i]);
 		}
+		ran += (int)bh__wq_quiesce();
 		if (!ran)
 			break;
 	}
@@ -377,6 +398,7 @@ int bh_shutdown(void)
 		left += bh__tasklet_cancel_leftovers(&bh__cpus[i]);
 		left += bh__timer_cancel_leftovers(&bh__cpus[i]);
 	}
+	left += bh__wq_shutdown();
 
 	__atomic_store_n(&bh__rt.live, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&bh__rt.state, BH__STOPPED, __ATOMIC_RELEASE);

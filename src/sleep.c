@@ -7,7 +7,7 @@
  */
 #include <errno.h>
 
-#include "internal.h"
+#include "workqueue_internal.h"
 
 /* How often a deterministic-mode timed sleeper looks at the virtual clock. */
 #define BH__VIRTUAL_POLL_NS 1000000L
@@ -38,7 +38,10 @@ int bh__sleep_on(uint32_t *word, uint32_t val, const unsigned long *deadline,
 	}
 	if (ns < 0 && interruptible)
 		ns = BH__INTERRUPTIBLE_SLICE_NS;
+	/* Concurrency management: the pool may start another worker. */
+	bh__wq_worker_sleeping();
 	int r = bh__futex_wait(word, val, ns);
+	bh__wq_worker_running();
 	if (r == -EINTR && interruptible)
 		return -EINTR;
 	if (deadline && !bh_time_before(bh_jiffies(), *deadline))

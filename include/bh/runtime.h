@@ -68,6 +68,18 @@ struct bh_config {
 	void *log_arg;
 	/* Messages above this level are dropped; default BH_LOG_DEBUG (all). */
 	int log_level;
+	/*
+	 * Workqueue tuning; 0 means the kernel's default. A per-CPU work item
+	 * that runs this long without sleeping is marked CPU-intensive (F12;
+	 * workqueue.cpu_intensive_thresh_us, 10000).
+	 */
+	unsigned int wq_cpu_intensive_thresh_us;
+	/* A pool whose first item makes no progress this long is reported
+	 * as a lockup (M13; workqueue.watchdog_thresh, 30 s). */
+	unsigned int wq_watchdog_thresh_ms;
+	/* Idle workers beyond the kernel's ratio retire after this long
+	 * (IDLE_WORKER_TIMEOUT, 300 s). */
+	unsigned int wq_idle_timeout_ms;
 };
 
 /* Fill *cfg with the defaults described above. */

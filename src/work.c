@@ -1,0 +1,710 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Work items: initialisation, queueing, and taking a pending item back
+ * (cancel, disable), flush_work() and the advisory queries.
+ *
+ * Everything a producer does is one compare-and-swap on the item's state
+ * word (see workqueue_internal.h) plus a lock-free push: queueing is
+ * async-signal-safe and allocation-free (SPEC U1, U2).
+ *
+ * Taking an item back ("grabbing" it, the kernel's try_to_grab_pending)
+ * needs its pool's lock to unlink it. The lock is held only briefly by
+ * other threads; the one case where it cannot be had is a signal handler
+ * that interrupted its own thread while that thread held the lock. The
+ * handler then turns the item into a tombstone instead: not pending, still
+ * linked, dropped by the next lock holder that meets it.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <string.h>
+
+#include "workqueue_internal.h"
+
+static bool check_work(const struct bh_work *w, const char *what)
+{
+	if (bh_unlikely(!bh__live())) {
+		bh__dead_error(what);
+		return false;
+	}
+	if (bh_unlikely(!w)) {
+		BH_WARN(1, "bh: %s(NULL)", what);
+		return false;
+	}
+	return true;
+}
+
+static bool initialised(uintptr_t d)
+{
+	return (d & W_PWQ) || (d & W_INIT);
+}
+
+static void bad_work(const struct bh_work *w, const char *what)
+{
+	BH_WARN_ONCE(1,
+		     "ODEBUG: activate not available (active state 0) "
+		     "object: %p object type: work_struct hint: %s() on an "
+		     "item never set up with bh_work_init()/BH_DECLARE_WORK",
+		     (const void *)w, what);
+}
+
+void bh_work_init(struct bh_work *w, bh_work_func_t fn)
+{
+	BH__CHECK_NULL(w, "bh_work_init", );
+	w->func = fn;
+	w->next = w->prev = w;
+	__atomic_store_n(&w->data, W_INIT, __ATOMIC_RELEASE);
+}
+
+void bh_work_init_onstack(struct bh_work *w, bh_work_func_t fn)
+{
+	bh_work_init(w, fn);
+}
+
+/* ---- queueing ----------------------------------------------------------- */
+
+/* The worker running one of wq's items on this thread, if any (C6). */
+static bool chained(struct bh_workqueue *wq)
+{
+	struct bh__worker *wk = bh__self.worker;
+	return wk && wk->current_pwq && wk->current_pwq->wq == wq;
+}
+
+static struct bh__pwq *select_pwq(struct bh_workqueue *wq, int cpu,
+				  const struct bh_work *w, uintptr_t d)
+{
+	struct bh__pwq *pwq;
+	if (wq->flags & BH_WQ_UNBOUND)
+		return wq->pwqs[0];
+	if (cpu == BH_WORK_CPU_UNBOUND)
+		cpu = bh__this_cpu();
+	pwq = wq->pwqs[cpu];
+	/*
+	 * W7/Q1: an item still running in another pool of the same kind goes
+	 * there, behind the running instance, so it never runs twice at once.
+	 * The busy count is raised before the worker clears PENDING, and we
+	 * won PENDING after that (seq-cst both sides): a running instance is
+	 * always seen. A stale positive only costs locality.
+	 */
+	struct bh__pool *lp = bh__pool_by_id(w_pool_id(d));
+	if (lp && lp != pwq->pool && lp->cpu >= 0 && lp->cpu < bh__rt.nr_cpus &&
+	    lp->kind == pwq->pool->kind &&
+	    __atomic_load_n(&lp->busy_count[bh__busy_hash(w)],
+			    __ATOMIC_SEQ_CST))
+		pwq = wq->pwqs[lp->cpu];
+	return pwq;
+}
+
+int bh__queue_claimed(int cpu, struct bh_workqueue *wq, struct bh_work *w,
+		      uintptr_t d)
+{
+	if (bh_unlikely(__atomic_load_n(&wq->draining, __ATOMIC_ACQUIRE)) &&
+	    !chained(wq)) {
+		char sym[64];
+		BH_WARN_ONCE(1, "workqueue: cannot queue %s on wq %s",
+			     bh__symbol_name((const void *)w->func, sym,
+					     sizeof(sym)),
+			     wq->name);
+		/* C8 (newest kernels): dropped, and not left pending. */
+		if (d & W_PENDING)
+			w_cas(w, &d, w_off(w_pool_id(d), 0));
+		return -1;
+	}
+	struct bh__pwq *pwq = select_pwq(wq, cpu, w, d);
+	/* Counted in its flush colour before it becomes visible (C4). */
+	unsigned int c = __atomic_load_n(&wq->work_color, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&pwq->nr_in_flight[c], 1, __ATOMIC_SEQ_CST);
+	uintptr_t nd = (uintptr_t)pwq | W_PENDING | W_PWQ |
+		       ((uintptr_t)c << W_COLOR_SHIFT);
+	struct bh__thread *s = &bh__self;
+	struct bh_work *was = s->wq_pushing;
+	s->wq_pushing = w;
+	bh__signal_barrier();
+	if (!w_cas(w, &d, nd)) {
+		s->wq_pushing = was;
+		bh__pwq_dec_in_flight(pwq, c);
+		return 0;
+	}
+	bh__pool_push(pwq->pool, w);
+	bh__signal_barrier();
+	s->wq_pushing = was;
+	return 1;
+}
+
+/* Make a tombstone pending again where it lies. */
+static bool resurrect(struct bh_work *w, uintptr_t *d)
+{
+	struct bh__pwq *pwq = w_pwq(*d);
+	unsigned int c =
+		__atomic_load_n(&pwq->wq->work_color, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&pwq->nr_in_flight[c], 1, __ATOMIC_SEQ_CST);
+	uintptr_t nd = (*d & ~W_COLOR_MASK) | W_PENDING |
+		       ((uintptr_t)c << W_COLOR_SHIFT);
+	if (!w_cas(w, d, nd)) {
+		bh__pwq_dec_in_flight(pwq, c);
+		return false;
+	}
+	bh__pool_kick(pwq->pool);
+	return true;
+}
+
+static bool check_cpu(int *cpu, const char *what)
+{
+	if (*cpu == BH_WORK_CPU_UNBOUND || (*cpu >= 0 && *cpu < bh__rt.nr_cpus))
+		return true;
+	BH_WARN_ONCE(1, "bh: %s() on cpu %d, which was never online", what,
+		     *cpu);
+	*cpu = BH_WORK_CPU_UNBOUND;
+	return false;
+}
+
+static bool check_wq(const struct bh_workqueue *wq, const char *what)
+{
+	if (bh_likely(wq))
+		return true;
+	BH_WARN(1, "bh: %s() on a NULL workqueue", what);
+	return false;
+}
+
+bool bh_queue_work_on(int cpu, struct bh_workqueue *wq, struct bh_work *w)
+{
+	if (!check_work(w, "bh_queue_work_on") ||
+	    !check_wq(wq, "bh_queue_work_on"))
+		return false;
+	check_cpu(&cpu, "bh_queue_work_on");
+	uintptr_t d = w_load(w);
+	for (;;) {
+		if (bh_unlikely(!initialised(d))) {
+			bad_work(w, "bh_queue_work_on");
+			return false;
+		}
+		if (d & W_PENDING)
+			return false; /* W2 */
+		if (d & W_PWQ) {
+			if (resurrect(w, &d))
+				return true;
+			continue;
+		}
+		if (w_disable(d))
+			return false; /* X2 */
+		int r = bh__queue_claimed(cpu, wq, w, d);
+		if (r)
+			return true;
+		d = w_load(w);
+	}
+}
+
+bool bh_queue_work(struct bh_workqueue *wq, struct bh_work *w)
+{
+	return bh_queue_work_on(BH_WORK_CPU_UNBOUND, wq, w);
+}
+
+bool bh_schedule_work(struct bh_work *w)
+{
+	return bh_queue_work_on(BH_WORK_CPU_UNBOUND, bh_system_wq, w);
+}
+
+bool bh_schedule_work_on(int cpu, struct bh_work *w)
+{
+	return bh_queue_work_on(cpu, bh_system_wq, w);
+}
+
+/* ---- taking a pending item back ----------------------------------------- */
+
+/*
+ * The kernel's try_to_grab_pending(), without its -EAGAIN loop in the
+ * caller: waits only for other threads' short critical sections. For a
+ * delayed item (`dw` set) the timer is stopped first; a timer callback
+ * running on another thread is waited for, so it cannot queue the item
+ * after we took it.
+ */
+enum grab_result bh__grab_work(struct bh_work *w, struct bh_delayed_work *dw)
+{
+	struct bh__thread *s = &bh__self;
+	for (unsigned int spins = 0;; spins++) {
+		if (spins > 64)
+			sched_yield();
+		uintptr_t d = w_load(w);
+		if (!(d & W_PWQ)) {
+			if (!(d & W_PENDING)) {
+				if (w_cas(w, &d, d | W_PENDING | W_OFF_GRABBED))
+					return GRAB_IDLE;
+				continue;
+			}
+			if (d & W_OFF_GRABBED) {
+				if (s->wq_grabbing == w)
+					return GRAB_BUSY;
+				bh__cpu_relax();
+				continue;
+			}
+			/* W_OFF_TIMER: the delayed-work timer holds it. */
+			if (!dw) {
+				/* C14: only the delayed form can stop it. */
+				BH_WARN_ONCE(1,
+					     "bh: cancel/flush of a delayed "
+					     "work item through its bh_work: "
+					     "use the _delayed_work form");
+				dw = bh_to_delayed_work(w);
+			}
+			if (bh_timer_delete(&dw->timer) != 1 &&
+			    s->wq_timer_fn != dw)
+				bh_timer_delete_sync(&dw->timer);
+			uintptr_t nd = (d & ~W_OFF_TIMER) | W_OFF_GRABBED;
+			if (w_cas(w, &d, nd)) {
+				bh__delayed_timer_left(dw);
+				return GRAB_PENDING;
+			}
+			continue;
+		}
+		/* On a queue (or a tombstone still linked). */
+		struct bh__pwq *pwq = w_pwq(d);
+		struct bh__pool *p = pwq->pool;
+		unsigned long f;
+		if (s->wq_lock_depth) {
+			/* We interrupted this thread's own locked section. */
+			if (!(d & W_PENDING))
+				return GRAB_BUSY;
+			if (w_cas(w, &d, d & ~W_PENDING)) {
+				bh__pwq_dec_in_flight(pwq, w_color(d));
+				return GRAB_TOMB;
+			}
+			continue;
+		}
+		if (s->wq_pushing == w && (d & W_PENDING)) {
+			/* We interrupted our own push of it: let the drainer
+			 * drop it. */
+			if (w_cas(w, &d, d & ~W_PENDING)) {
+				bh__pwq_dec_in_flight(pwq, w_color(d));
+				return GRAB_TOMB;
+			}
+			continue;
+		}
+		f = bh__pool_lock(p);
+		bh__pool_drain_incoming(p);
+		d = w_load(w);
+		if (!(d & W_PWQ) || w_pwq(d) != pwq) {
+			bh__pool_unlock(p, f);
+			continue;
+		}
+		if (!(d & W_DRAINED)) {
+			/* Another thread is pushing it right now. */
+			bh__pool_unlock(p, f);
+			bh__cpu_relax();
+			continue;
+		}
+		bool pending = d & W_PENDING;
+		uintptr_t nd = w_off(p->id, 0) | W_PENDING | W_OFF_GRABBED;
+		if (!w_cas(w, &d, nd)) {
+			bh__pool_unlock(p, f);
+			continue;
+		}
+		bh__pool_unlink(p, w, d, true);
+		if (pending)
+			bh__pwq_dec_in_flight(pwq, w_color(d));
+		bh__pool_unlock(p, f);
+		return pending ? GRAB_PENDING : GRAB_IDLE;
+	}
+}
+
+/* Leave the grabbed state: idle with disable depth `disable`. */
+void bh__release_grab(struct bh_work *w, unsigned int disable)
+{
+	uintptr_t d = w_load(w);
+	uintptr_t nd = w_off(w_pool_id(d), disable);
+	__atomic_store_n(&w->data, nd, __ATOMIC_RELEASE);
+}
+
+static unsigned int disable_inc(unsigned int depth)
+{
+	if (depth >= W_DISABLE_MAX) {
+		BH_WARN_ONCE(1, "work disable count overflowed");
+		return depth;
+	}
+	return depth + 1;
+}
+
+/* The disable depth of a grabbed (off-queue) item. */
+static unsigned int depth_of(const struct bh_work *w)
+{
+	return w_disable(w_load(w));
+}
+
+static bool cancel_common(struct bh_work *w, struct bh_delayed_work *dw,
+			  bool disable)
+{
+	struct bh__thread *s = &bh__self;
+	enum grab_result r = bh__grab_work(w, dw);
+	if (r == GRAB_IDLE || r == GRAB_PENDING) {
+		unsigned int depth = depth_of(w);
+		bh__release_grab(w, disable ? disable_inc(depth) : depth);
+		return r == GRAB_PENDING;
+	}
+	if (disable) {
+		/* The depth goes in when this thread leaves its section. */
+		if (s->wq_defer_n <
+		    sizeof(s->wq_defer) / sizeof(s->wq_defer[0]))
+			s->wq_defer[s->wq_defer_n++] = w;
+		else
+			BH_WARN_ONCE(1, "bh: too many disable_work() calls "
+					"from one signal handler");
+	}
+	return r == GRAB_TOMB;
+}
+
+/* Called by bh__pool_unlock() users at the outermost unlock. */
+void bh__wq_apply_deferred(void)
+{
+	struct bh__thread *s = &bh__self;
+	while (!s->wq_lock_depth && s->wq_defer_n) {
+		struct bh_work *w = s->wq_defer[--s->wq_defer_n];
+		cancel_common(w, NULL, true);
+	}
+}
+
+bool bh_cancel_work(struct bh_work *w)
+{
+	if (!check_work(w, "bh_cancel_work"))
+		return false;
+	return cancel_common(w, NULL, false);
+}
+
+bool bh_disable_work(struct bh_work *w)
+{
+	if (!check_work(w, "bh_disable_work"))
+		return false;
+	return cancel_common(w, NULL, true);
+}
+
+bool bh_cancel_delayed_work(struct bh_delayed_work *dw)
+{
+	if (!check_work(dw ? &dw->work : NULL, "bh_cancel_delayed_work"))
+		return false;
+	return cancel_common(&dw->work, dw, false);
+}
+
+bool bh_disable_delayed_work(struct bh_delayed_work *dw)
+{
+	if (!check_work(dw ? &dw->work : NULL, "bh_disable_delayed_work"))
+		return false;
+	return cancel_common(&dw->work, dw, true);
+}
+
+bool bh_enable_work(struct bh_work *w)
+{
+	if (!check_work(w, "bh_enable_work"))
+		return false;
+	for (;;) {
+		uintptr_t d = w_load(w);
+		if ((d & W_PWQ) || (d & W_PENDING) || !w_disable(d)) {
+			BH_WARN_ONCE(!(d & W_PWQ) && !(d & W_PENDING),
+				     "work disable count underflowed");
+			return false;
+		}
+		unsigned int depth = w_disable(d) - 1;
+		uintptr_t nd = (d & ~W_OFF_DISABLE_MASK) |
+			       ((uintptr_t)depth << W_OFF_DISABLE_SHIFT);
+		if (w_cas(w, &d, nd))
+			return depth == 0; /* X3 */
+	}
+}
+
+bool bh_enable_delayed_work(struct bh_delayed_work *dw)
+{
+	return bh_enable_work(dw ? &dw->work : NULL);
+}
+
+bool bh_enable_and_queue_work(struct bh_workqueue *wq, struct bh_work *w)
+{
+	if (!bh_enable_work(w))
+		return false;
+	bh_queue_work(wq, w);
+	return true;
+}
+
+/* ---- waiting for a running instance -------------------------------------- */
+
+struct wq_barrier {
+	struct bh_work work;
+	struct bh_completion done;
+};
+
+void bh__wq_barrier_fn(struct bh_work *w)
+{
+	struct wq_barrier *b = bh_container_of(w, struct wq_barrier, work);
+	bh_complete(&b->done);
+}
+
+/* Own-callback check (M1, M2). */
+static bool running_self(const struct bh_work *w)
+{
+	struct bh__worker *wk = bh__self.worker;
+	return wk && wk->current_work == w && wk->current_func == w->func;
+}
+
+/*
+ * Queue a barrier behind the last instance of `w`: right after it if it is
+ * pending (linked, so it moves with it), else first on the scheduled list
+ * of the worker running it. Returns false if there is nothing to wait for.
+ * For BH pools `spin` busy-waits for the running instance instead (C13).
+ */
+static bool start_flush(struct bh_work *w, struct wq_barrier *b, bool spin)
+{
+	for (;;) {
+		uintptr_t d = w_load(w);
+		struct bh__pool *p = (d & W_PWQ) ? w_pwq(d)->pool
+						 : bh__pool_by_id(w_pool_id(d));
+		if (!p || !p->inited)
+			return false;
+		unsigned long f = bh__pool_lock(p);
+		bh__pool_drain_incoming(p);
+		d = w_load(w);
+		if ((d & W_PWQ) && w_pwq(d)->pool != p) {
+			bh__pool_unlock(p, f);
+			continue;
+		}
+		if (!(d & W_PWQ) && bh__pool_by_id(w_pool_id(d)) != p) {
+			bh__pool_unlock(p, f);
+			continue;
+		}
+		if ((d & W_PWQ) && (d & W_PENDING) && !(d & W_DRAINED)) {
+			bh__pool_unlock(p, f);
+			bh__cpu_relax();
+			continue;
+		}
+		struct bh__worker *wk = NULL;
+		uintptr_t bd;
+		if ((d & W_PWQ) && (d & W_PENDING)) {
+			bd = (d & (W_INACTIVE | W_SCHED | W_LINKED)) |
+			     (d & ~W_FLAG_MASK) | W_PWQ | W_PENDING | W_DRAINED;
+		} else if ((wk = bh__find_worker_executing(p, w))) {
+			if (spin && p->bh) {
+				bh__pool_unlock(p, f);
+				bh__cpu_relax();
+				continue;
+			}
+			bd = (uintptr_t)wk->current_pwq | W_PWQ | W_PENDING |
+			     W_DRAINED | W_SCHED;
+		} else {
+			bh__pool_unlock(p, f);
+			return false;
+		}
+		if (spin && p->bh) {
+			bh__pool_unlock(p, f);
+			return false; /* pending only: nothing runs it now */
+		}
+		b->work.func = bh__wq_barrier_fn;
+		bh_init_completion(&b->done);
+		__atomic_store_n(&b->work.data, bd, __ATOMIC_RELAXED);
+		if (wk) {
+			wl_add_after(&wk->scheduled, &b->work);
+		} else {
+			__atomic_fetch_or(&w->data, W_LINKED, __ATOMIC_ACQ_REL);
+			wl_add_after(w, &b->work);
+			if (d & W_INACTIVE)
+				w_pwq(d)->nr_inactive++;
+			else if (!(d & W_SCHED))
+				p->nr_worklist++;
+		}
+		bh__pool_unlock(p, f);
+		return true;
+	}
+}
+
+static bool flush_one(struct bh_work *w, bool spin)
+{
+	struct wq_barrier b;
+	if (!start_flush(w, &b, spin))
+		return false;
+	bh_wait_for_completion(&b.done);
+	return true;
+}
+
+bool bh_flush_work(struct bh_work *w)
+{
+	if (!check_work(w, "bh_flush_work"))
+		return false;
+	bh_might_sleep();
+	if (!w->func) {
+		BH_WARN_ONCE(1, "bh: flush_work() on an item never set up");
+		return false; /* M8 */
+	}
+	if (running_self(w)) {
+		char sym[64];
+		BH_WARN(1,
+			"possible recursive locking detected: "
+			"(work_completion)(%p) [%s] flushed from its own "
+			"callback would wait forever",
+			(void *)w,
+			bh__symbol_name((const void *)w->func, sym,
+					sizeof(sym)));
+		return false; /* M1 */
+	}
+	return flush_one(w, false);
+}
+
+/* Wait until no instance of `w` runs (after it was grabbed). */
+static void wait_running(struct bh_work *w)
+{
+	uintptr_t d = w_load(w);
+	struct bh__pool *p = bh__pool_by_id(w_pool_id(d));
+	if (p && p->bh) {
+		/* C13: BH items are waited for by spinning. */
+		for (;;) {
+			unsigned long f = bh__pool_lock(p);
+			bool busy = bh__find_worker_executing(p, w) != NULL;
+			bh__pool_unlock(p, f);
+			if (!busy)
+				return;
+			if (bh_in_hardirq()) {
+				BH_WARN_ONCE(1, "bh: cancel/disable_sync of a "
+						"running BH item from hardirq");
+				return;
+			}
+			bh__cpu_relax();
+		}
+	}
+	flush_one(w, false);
+}
+
+static bool cancel_sync(struct bh_work *w, struct bh_delayed_work *dw,
+			bool disable, const char *what)
+{
+	if (!check_work(w, what))
+		return false;
+	uintptr_t d0 = w_load(w);
+	struct bh__pool *p0 =
+		(d0 & W_PWQ) ? w_pwq(d0)->pool : bh__pool_by_id(w_pool_id(d0));
+	if (!(p0 && p0->bh))
+		bh_might_sleep();
+	struct bh__thread *s = &bh__self;
+	struct bh_work *was = s->wq_grabbing;
+	s->wq_grabbing = w;
+	bh__signal_barrier();
+	enum grab_result r = bh__grab_work(w, dw);
+	bh__signal_barrier();
+	s->wq_grabbing = was;
+	if (r == GRAB_TOMB || r == GRAB_BUSY) {
+		BH_WARN_ONCE(1, "bh: %s() from a signal handler", what);
+		return r == GRAB_TOMB;
+	}
+	/* C11: disabled while we wait, so self-requeueing fails. */
+	unsigned int depth = depth_of(w);
+	bh__release_grab(w, disable_inc(depth));
+	if (running_self(w)) {
+		char sym[64];
+		BH_WARN(1,
+			"possible recursive locking detected: "
+			"(work_completion)(%p) [%s]: %s() from its own "
+			"callback would wait forever",
+			(void *)w,
+			bh__symbol_name((const void *)w->func, sym,
+					sizeof(sym)),
+			what); /* M2 */
+	} else {
+		wait_running(w);
+	}
+	if (!disable)
+		bh_enable_work(w);
+	return r == GRAB_PENDING;
+}
+
+bool bh_cancel_work_sync(struct bh_work *w)
+{
+	return cancel_sync(w, NULL, false, "bh_cancel_work_sync");
+}
+
+bool bh_cancel_delayed_work_sync(struct bh_delayed_work *dw)
+{
+	return cancel_sync(dw ? &dw->work : NULL, dw, false,
+			   "bh_cancel_delayed_work_sync");
+}
+
+bool bh_disable_work_sync(struct bh_work *w)
+{
+	return cancel_sync(w, NULL, true, "bh_disable_work_sync");
+}
+
+bool bh_disable_delayed_work_sync(struct bh_delayed_work *dw)
+{
+	return cancel_sync(dw ? &dw->work : NULL, dw, true,
+			   "bh_disable_delayed_work_sync");
+}
+
+/* ---- queries ------------------------------------------------------------ */
+
+bool bh_work_pending(const struct bh_work *w)
+{
+	return w && (w_load(w) & W_PENDING);
+}
+
+bool bh_delayed_work_pending(const struct bh_delayed_work *dw)
+{
+	return dw && bh_work_pending(&dw->work);
+}
+
+unsigned int bh_work_busy(struct bh_work *w)
+{
+	if (!w)
+		return 0;
+	uintptr_t d = w_load(w);
+	unsigned int ret = (d & W_PENDING) ? BH_WORK_BUSY_PENDING : 0;
+	struct bh__pool *p =
+		(d & W_PWQ) ? w_pwq(d)->pool : bh__pool_by_id(w_pool_id(d));
+	if (p && __atomic_load_n(&p->busy_count[bh__busy_hash(w)],
+				 __ATOMIC_ACQUIRE)) {
+		/* A hash neighbour may be what runs: look, advisory. */
+		unsigned long f = bh__pool_lock(p);
+		if (bh__find_worker_executing(p, w))
+			ret |= BH_WORK_BUSY_RUNNING;
+		bh__pool_unlock(p, f);
+	}
+	return ret;
+}
+
+struct bh_work *bh_current_work(void)
+{
+	struct bh__worker *wk = bh__self.worker;
+	return wk ? wk->current_work : NULL;
+}
+
+/* ---- debug objects (M6, M7) ---------------------------------------------- */
+
+static bool report_active(struct bh_work *w, const char *op)
+{
+	unsigned int busy = bh_work_busy(w);
+	if (!busy)
+		return false;
+	char sym[64];
+	BH_WARN(1,
+		"ODEBUG: %s active (active state 0) object: %p object "
+		"type: work_struct hint: %s",
+		op, (void *)w,
+		bh__symbol_name((const void *)w->func, sym, sizeof(sym)));
+	return true;
+}
+
+bool bh_work_debug_free(struct bh_work *w)
+{
+	if (!check_work(w, "bh_work_debug_free"))
+		return false;
+	if (!report_active(w, "free"))
+		return false;
+	bh_cancel_work_sync(w); /* the kernel's fix-up */
+	return true;
+}
+
+void bh_work_destroy_on_stack(struct bh_work *w)
+{
+	if (!check_work(w, "bh_work_destroy_on_stack"))
+		return;
+	if (report_active(w, "destroy"))
+		bh_cancel_work_sync(w);
+}
+
+void bh_delayed_work_destroy_on_stack(struct bh_delayed_work *dw)
+{
+	if (!check_work(dw ? &dw->work : NULL,
+			"bh_delayed_work_destroy_on_stack"))
+		return;
+	if (report_active(&dw->work, "destroy"))
+		bh_cancel_delayed_work_sync(dw);
+}
