@@ -9,7 +9,10 @@
 #      nanoseconds per call;
 #   2. the first schedule with the target thread asleep (caller cost and
 #      schedule-to-run latency), same CPU and cross CPU;
-#   3. coalescing under a producer hammering one tasklet, cross and same CPU.
+#   3. coalescing under a producer hammering one tasklet, cross and same CPU;
+#   4. workqueues: throughput (one producer, then one per CPU),
+#      queue-to-start latency with idle pools, delayed-work arm+cancel with
+#      a million armed, each against libuv, GLib, oneTBB and a mutex queue.
 #
 # Every timed program is run RUNS times; each run measures bh, libuv and the
 # raw limit interleaved, so ratios come from the same run. The summary gives,
@@ -18,7 +21,11 @@
 # Environment: BUILD (build tree, default build-bench), OUT (results folder),
 # RUNS (5), SAMPLES (wake samples per impl per run, 3000), CPU (the
 # measuring CPU, 0), CG_CALLS (calls under callgrind, 1000000),
-# COALESCE_MS (300), SKIP_CALLGRIND=1, SKIP_BUILD=1.
+# COALESCE_MS (300), SKIP_CALLGRIND=1, SKIP_BUILD=1; for the workqueue
+# programs WQ_MS (300 ms per throughput measurement), WQ_SAMPLES (1000
+# latency samples per impl per run), WQ_ARMED (1000000 delayed items),
+# WQ_PAIRS (1000000 arm+cancel pairs); WQ_ONLY=1 runs only section 4,
+# SKIP_WQ=1 all but section 4.
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,13 +36,26 @@ SAMPLES=${SAMPLES:-3000}
 CPU=${CPU:-0}
 CG_CALLS=${CG_CALLS:-1000000}
 COALESCE_MS=${COALESCE_MS:-300}
+WQ_MS=${WQ_MS:-300}
+WQ_SAMPLES=${WQ_SAMPLES:-1000}
+WQ_ARMED=${WQ_ARMED:-1000000}
+WQ_PAIRS=${WQ_PAIRS:-1000000}
+WQ_ONLY=${WQ_ONLY:-0}
+SKIP_WQ=${SKIP_WQ:-0}
+TASKLETS=1
+[ "$WQ_ONLY" = 1 ] && TASKLETS=0
+WQ=1
+[ "$SKIP_WQ" = 1 ] && WQ=0
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
 	cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 		-DBH_SANITIZE= -DBH_BUILD_TESTS=OFF -DBH_BUILD_EXAMPLES=OFF \
 		>/dev/null
-	cmake --build "$BUILD" -j"$(nproc)" --target bench_pending bench_wake \
-		bench_coalesce >/dev/null
+	targets=
+	[ "$TASKLETS" = 1 ] && targets="bench_pending bench_wake bench_coalesce"
+	[ "$WQ" = 1 ] && targets="$targets bench_wq_throughput bench_wq_latency bench_delayed"
+	# shellcheck disable=SC2086 # one word per target
+	cmake --build "$BUILD" -j"$(nproc)" --target $targets >/dev/null
 fi
 BIN=$BUILD/bench
 mkdir -p "$OUT"
@@ -56,6 +76,8 @@ say() { printf '%s\n' "$*" | tee -a "$OUT/summary.txt"; }
 	echo "kernel:  $(uname -r)"
 	echo "clock:   $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null || echo '?')"
 	echo "libuv:   $(pkg-config --modversion libuv 2>/dev/null || echo '?')"
+	echo "glib:    $(pkg-config --modversion glib-2.0 2>/dev/null || echo '?')"
+	echo "onetbb:  $(pkg-config --modversion tbb 2>/dev/null || echo '?')"
 	echo "cc:      $(${CC:-cc} --version | head -1)"
 	echo "commit:  $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
 	echo "build:   RelWithDebInfo (-O2 -g), libbh.so and libuv.so linked dynamically"
@@ -81,7 +103,7 @@ cg_fns() {
 # "totals:" of a file: Ir (instructions executed).
 cg_ir() { awk '/^totals:/ { print $2 + 0; exit }' "$1"; }
 
-if [ "${SKIP_CALLGRIND:-0}" != 1 ] && command -v valgrind >/dev/null; then
+if [ "$TASKLETS" = 1 ] && [ "${SKIP_CALLGRIND:-0}" != 1 ] && command -v valgrind >/dev/null; then
 	say "# 1. already-pending schedule: instructions per call (callgrind)"
 	say "#    per_iter: whole loop iteration, (Ir(2N) - Ir(N)) / N"
 	say "#    in_function: inside the library function and its callees"
@@ -124,7 +146,7 @@ if [ "${SKIP_CALLGRIND:-0}" != 1 ] && command -v valgrind >/dev/null; then
 fi
 
 # System calls made by the measuring thread between the two getppid markers.
-if command -v strace >/dev/null; then
+if [ "$TASKLETS" = 1 ] && command -v strace >/dev/null; then
 	say "# 1b. system calls of the calling thread inside the pending loop (strace)"
 	for impl in bh uv raw; do
 		if strace -f -qq -o "$OUT/strace.$impl.log" "$BIN/bench_pending" count \
@@ -152,11 +174,19 @@ fi
 i=1
 while [ "$i" -le "$RUNS" ]; do
 	echo "run $i/$RUNS" >&2
-	"$BIN/bench_pending" time 1 >>"$LOG"
-	"$BIN/bench_wake" same -c "$CPU" -n "$SAMPLES" >>"$LOG"
-	"$BIN/bench_wake" cross -c "$CPU" -n "$SAMPLES" >>"$LOG"
-	"$BIN/bench_coalesce" cross -c "$CPU" -d "$COALESCE_MS" >>"$LOG"
-	"$BIN/bench_coalesce" same -c "$CPU" -d "$COALESCE_MS" >>"$LOG"
+	if [ "$TASKLETS" = 1 ]; then
+		"$BIN/bench_pending" time 1 >>"$LOG"
+		"$BIN/bench_wake" same -c "$CPU" -n "$SAMPLES" >>"$LOG"
+		"$BIN/bench_wake" cross -c "$CPU" -n "$SAMPLES" >>"$LOG"
+		"$BIN/bench_coalesce" cross -c "$CPU" -d "$COALESCE_MS" >>"$LOG"
+		"$BIN/bench_coalesce" same -c "$CPU" -d "$COALESCE_MS" >>"$LOG"
+	fi
+	if [ "$WQ" = 1 ]; then
+		"$BIN/bench_wq_throughput" -p 1 -c "$CPU" -d "$WQ_MS" >>"$LOG"
+		"$BIN/bench_wq_throughput" -p "$(nproc)" -d "$WQ_MS" >>"$LOG"
+		"$BIN/bench_wq_latency" -c "$CPU" -n "$WQ_SAMPLES" >>"$LOG"
+		"$BIN/bench_delayed" -c "$CPU" -N "$WQ_ARMED" -n "$WQ_PAIRS" >>"$LOG"
+	fi
 	i=$((i + 1))
 done
 
