@@ -18,7 +18,7 @@
 # folder), RUNS (5), MS (400: measured milliseconds per implementation),
 # PRODUCERS ("1 2 4 8 16"), IMPLS (bh,bh_unbound,mutex,glib), WORKERS
 # (worker threads per peer pool, default: online CPUs), FORCE=1,
-# SKIP_BUILD=1, CC.
+# SKIP_BUILD=1, USE_CMAKE=0 (compile with cc even where cmake is), CC.
 #
 #   bench/device_scaling.sh
 #   RUNS=3 PRODUCERS="1 16" bench/device_scaling.sh
@@ -48,7 +48,7 @@ have() { command -v "$1" >/dev/null 2>&1; }
 # cmake when it works; otherwise the library's sources, as src/CMakeLists.txt
 # lists them, compiled straight into the program.
 build_cmake() {
-	have cmake || return 1
+	[ "${USE_CMAKE:-1}" = 1 ] && have cmake || return 1
 	cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release \
 		-DBH_SANITIZE= -DBH_BUILD_TESTS=OFF -DBH_BUILD_EXAMPLES=OFF \
 		>"$OUT/build.log" 2>&1 || return 1
@@ -131,7 +131,7 @@ ran=
 run_one() {
 	# A hung run must not eat the whole budget.
 	if have timeout; then
-		timeout 120 "$@"
+		timeout 30 "$@"
 	else
 		"$@"
 	fi
