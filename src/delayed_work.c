@@ -35,13 +35,6 @@ void bh_deferrable_work_init(struct bh_delayed_work *dw, bh_work_func_t fn)
 	setup(dw, fn, BH_TIMER_DEFERRABLE);
 }
 
-void bh__delayed_timer_left(struct bh_delayed_work *dw)
-{
-	struct bh_workqueue *wq = __atomic_load_n(&dw->wq, __ATOMIC_ACQUIRE);
-	if (wq)
-		__atomic_sub_fetch(&wq->nr_timers, 1, __ATOMIC_RELAXED);
-}
-
 void bh__delayed_work_timer_fn(struct bh_timer *t)
 {
 	struct bh_delayed_work *dw =
@@ -59,10 +52,8 @@ void bh__delayed_work_timer_fn(struct bh_timer *t)
 			__atomic_load_n(&dw->wq, __ATOMIC_ACQUIRE);
 		int cpu = __atomic_load_n(&dw->cpu, __ATOMIC_RELAXED);
 		/* D3/D6: an unpinned item goes to the CPU it fired on. */
-		if (bh__queue_claimed(cpu, wq, &dw->work, d)) {
-			bh__delayed_timer_left(dw);
+		if (bh__queue_claimed(cpu, wq, &dw->work, d))
 			break;
-		}
 	}
 	bh__signal_barrier();
 	s->wq_timer_fn = was;
@@ -83,8 +74,6 @@ static void arm_owned(int cpu, struct bh_workqueue *wq,
 	}
 	__atomic_store_n(&dw->wq, wq, __ATOMIC_RELAXED);
 	__atomic_store_n(&dw->cpu, cpu, __ATOMIC_RELAXED);
-	/* destroy_workqueue() looks at this (D14). */
-	__atomic_add_fetch(&wq->nr_timers, 1, __ATOMIC_RELAXED);
 	uintptr_t nd = (d & ~W_OFF_GRABBED) | W_PENDING | W_OFF_TIMER;
 	/* Release: the callback's acquire of the state sees wq and cpu. */
 	__atomic_store_n(&dw->work.data, nd, __ATOMIC_RELEASE);
@@ -184,7 +173,7 @@ bool bh_mod_delayed_work_on(int cpu, struct bh_workqueue *wq,
 	if (!check_dw(&cpu, wq, dw, "bh_mod_delayed_work_on"))
 		return false;
 	int r = bh__grab_work(&dw->work, dw);
-	if (r == 2) {
+	if (r == GRAB_TOMB) {
 		/* Tombstoned by a signal handler in its pool's section: the
 		 * item is still linked, so it cannot go on a timer. */
 		BH_WARN_ONCE(1, "bh: mod_delayed_work() from a signal handler "
@@ -192,7 +181,7 @@ bool bh_mod_delayed_work_on(int cpu, struct bh_workqueue *wq,
 		bh_queue_work_on(cpu, wq, &dw->work);
 		return true;
 	}
-	if (r == 3)
+	if (r == GRAB_BUSY || r == GRAB_BAD)
 		return false;
 	uintptr_t d = w_load(&dw->work);
 	if (w_disable(d)) {
@@ -200,7 +189,7 @@ bool bh_mod_delayed_work_on(int cpu, struct bh_workqueue *wq,
 		return false; /* X2 */
 	}
 	arm_owned(cpu, wq, dw, delay, d); /* D7-D9 */
-	return r == 1;
+	return r == GRAB_PENDING;
 }
 
 bool bh_mod_delayed_work(struct bh_workqueue *wq, struct bh_delayed_work *dw,
@@ -229,10 +218,8 @@ bool bh_flush_delayed_work(struct bh_delayed_work *dw)
 			struct bh_workqueue *wq =
 				__atomic_load_n(&dw->wq, __ATOMIC_ACQUIRE);
 			int cpu = __atomic_load_n(&dw->cpu, __ATOMIC_RELAXED);
-			if (bh__queue_claimed(cpu, wq, &dw->work, d)) {
-				bh__delayed_timer_left(dw);
+			if (bh__queue_claimed(cpu, wq, &dw->work, d))
 				break;
-			}
 		}
 	}
 	return bh_flush_work(&dw->work);

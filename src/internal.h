@@ -200,13 +200,13 @@ struct bh__thread {
 	/* workqueues: the kworker this thread is (NULL for other threads),
 	 * and how many pool locks it holds (a signal handler that finds
 	 * this non-zero must not wait for a pool lock) */
-	struct bh__worker *worker; /* T */
+	struct bh__worker *worker;  /* T */
 	unsigned int wq_lock_depth; /* T */
 	/* an item this thread is pushing / owns the pending bit of, and the
 	 * delayed work whose timer callback it runs: a signal handler on the
 	 * same thread must not wait for these to finish */
-	struct bh_work *wq_pushing;		/* T */
-	struct bh_work *wq_grabbing;		/* T */
+	struct bh_work *wq_pushing;	     /* T */
+	struct bh_work *wq_grabbing;	     /* T */
 	struct bh_delayed_work *wq_timer_fn; /* T */
 	/* disables a signal handler could not apply while this thread held
 	 * a pool lock; applied at the outermost unlock */
@@ -289,6 +289,12 @@ bool bh__timer_check(struct bh__cpu *c, bool any);
 bool bh__timer_program(struct bh__cpu *c, unsigned long *when);
 /* Shutdown: cancel and report armed timers; returns how many. */
 int bh__timer_cancel_leftovers(struct bh__cpu *c);
+
+/* Up to `max` timers of `c`'s wheels for which match() says true (under
+ * the base lock: match() must not take locks). Returns how many. */
+int bh__timer_collect(struct bh__cpu *c,
+		      bool (*match)(struct bh_timer *t, void *arg), void *arg,
+		      struct bh_timer **out, int max);
 
 /* Wake ksoftirqd/N (if asleep) with `bit` set in the pending word. */
 void bh__kick(struct bh__cpu *c, uint32_t bit);

@@ -305,9 +305,9 @@ int bh_init(const struct bh_config *cfg)
 		1000000ull * (cfg->wq_watchdog_thresh_ms
 				      ? cfg->wq_watchdog_thresh_ms
 				      : 30000u);
-	bh__rt.wq_idle_ns = 1000000ull * (cfg->wq_idle_timeout_ms
-						  ? cfg->wq_idle_timeout_ms
-						  : 300000u);
+	bh__rt.wq_idle_ns =
+		1000000ull *
+		(cfg->wq_idle_timeout_ms ? cfg->wq_idle_timeout_ms : 300000u);
 	/* The kernel's INITIAL_JIFFIES: low 32 bits wrap 300 s after boot. */
 	bh__rt.initial_jiffies =
 		cfg->initial_jiffies
@@ -396,9 +396,11 @@ int bh_shutdown(void)
 	int left = 0;
 	for (int i = 0; i < bh__rt.nr_cpus; i++) {
 		left += bh__tasklet_cancel_leftovers(&bh__cpus[i]);
-		left += bh__timer_cancel_leftovers(&bh__cpus[i]);
 	}
+	/* Before the timers: armed delayed work is reported as such. */
 	left += bh__wq_shutdown();
+	for (int i = 0; i < bh__rt.nr_cpus; i++)
+		left += bh__timer_cancel_leftovers(&bh__cpus[i]);
 
 	__atomic_store_n(&bh__rt.live, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&bh__rt.state, BH__STOPPED, __ATOMIC_RELEASE);

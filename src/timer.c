@@ -935,3 +935,29 @@ int bh__timer_cancel_leftovers(struct bh__cpu *c)
 	base_note_next(b);
 	return n;
 }
+
+int bh__timer_collect(struct bh__cpu *c,
+		      bool (*match)(struct bh_timer *t, void *arg), void *arg,
+		      struct bh_timer **out, int max)
+{
+	int n = 0;
+	struct bh__timer_base *b = &c->timer;
+	unsigned long irq = bh_local_irq_save();
+	bh__self.timer_lock_depth++;
+	raw_lock(b);
+	for (int k = 0; k < 2 && n < max; k++) {
+		struct bh__wheel *w = &b->wheel[k];
+		for (unsigned int lvl = 0; lvl < BH__WHEEL_DEPTH && n < max;
+		     lvl++)
+			for (unsigned int s = 0;
+			     s < BH__WHEEL_LVL_SIZE && n < max; s++)
+				for (struct bh_timer *t = w->bucket[lvl][s];
+				     t && n < max; t = t->next)
+					if (match(t, arg))
+						out[n++] = t;
+	}
+	raw_unlock(b);
+	bh__self.timer_lock_depth--;
+	bh_local_irq_restore(irq);
+	return n;
+}

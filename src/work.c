@@ -47,9 +47,21 @@ static void bad_work(const struct bh_work *w, const char *what)
 		     (const void *)w, what);
 }
 
+static bool report_active(struct bh_work *w, const char *op);
+
 void bh_work_init(struct bh_work *w, bh_work_func_t fn)
 {
 	BH__CHECK_NULL(w, "bh_work_init", );
+	/*
+	 * M6: re-initialising a queued item would corrupt its queue. The old
+	 * contents may be garbage (a fresh stack or heap object), so only a
+	 * state word naming one of our own pwqs is believed: that test
+	 * compares pointers and dereferences nothing.
+	 */
+	uintptr_t d = __atomic_load_n(&w->data, __ATOMIC_ACQUIRE);
+	if (bh__live() && (d & W_PWQ) && (d & W_PENDING) &&
+	    bh__wq_pwq_registered(w_pwq(d)) && report_active(w, "init"))
+		bh_cancel_work_sync(w);
 	w->func = fn;
 	w->next = w->prev = w;
 	__atomic_store_n(&w->data, W_INIT, __ATOMIC_RELEASE);
@@ -224,6 +236,10 @@ enum grab_result bh__grab_work(struct bh_work *w, struct bh_delayed_work *dw)
 		if (spins > 64)
 			sched_yield();
 		uintptr_t d = w_load(w);
+		if (bh_unlikely(!initialised(d))) {
+			bad_work(w, "cancel/disable");
+			return GRAB_BAD;
+		}
 		if (!(d & W_PWQ)) {
 			if (!(d & W_PENDING)) {
 				if (w_cas(w, &d, d | W_PENDING | W_OFF_GRABBED))
@@ -249,10 +265,8 @@ enum grab_result bh__grab_work(struct bh_work *w, struct bh_delayed_work *dw)
 			    s->wq_timer_fn != dw)
 				bh_timer_delete_sync(&dw->timer);
 			uintptr_t nd = (d & ~W_OFF_TIMER) | W_OFF_GRABBED;
-			if (w_cas(w, &d, nd)) {
-				bh__delayed_timer_left(dw);
+			if (w_cas(w, &d, nd))
 				return GRAB_PENDING;
-			}
 			continue;
 		}
 		/* On a queue (or a tombstone still linked). */
@@ -293,11 +307,12 @@ enum grab_result bh__grab_work(struct bh_work *w, struct bh_delayed_work *dw)
 		}
 		bool pending = d & W_PENDING;
 		uintptr_t nd = w_off(p->id, 0) | W_PENDING | W_OFF_GRABBED;
-		if (!w_cas(w, &d, nd)) {
+		uintptr_t was = d;
+		if (!bh__pool_unlink_cas(p, w, &d, nd)) {
 			bh__pool_unlock(p, f);
 			continue;
 		}
-		bh__pool_unlink(p, w, d, true);
+		d = was;
 		if (pending)
 			bh__pwq_dec_in_flight(pwq, w_color(d));
 		bh__pool_unlock(p, f);
@@ -338,6 +353,8 @@ static bool cancel_common(struct bh_work *w, struct bh_delayed_work *dw,
 		bh__release_grab(w, disable ? disable_inc(depth) : depth);
 		return r == GRAB_PENDING;
 	}
+	if (r == GRAB_BAD)
+		return false;
 	if (disable) {
 		/* The depth goes in when this thread leaves its section. */
 		if (s->wq_defer_n <
@@ -394,10 +411,12 @@ bool bh_enable_work(struct bh_work *w)
 		return false;
 	for (;;) {
 		uintptr_t d = w_load(w);
-		if ((d & W_PWQ) || (d & W_PENDING) || !w_disable(d)) {
-			BH_WARN_ONCE(!(d & W_PWQ) && !(d & W_PENDING),
-				     "work disable count underflowed");
-			return false;
+		if ((d & W_PWQ) || (d & W_PENDING))
+			return false; /* queued: it was not disabled */
+		if (!w_disable(d)) {
+			/* X5: ignored; the depth is 0, so "enabled". */
+			BH_WARN_ONCE(1, "work disable count underflowed");
+			return true;
 		}
 		unsigned int depth = w_disable(d) - 1;
 		uintptr_t nd = (d & ~W_OFF_DISABLE_MASK) |
@@ -582,6 +601,8 @@ static bool cancel_sync(struct bh_work *w, struct bh_delayed_work *dw,
 	enum grab_result r = bh__grab_work(w, dw);
 	bh__signal_barrier();
 	s->wq_grabbing = was;
+	if (r == GRAB_BAD)
+		return false;
 	if (r == GRAB_TOMB || r == GRAB_BUSY) {
 		BH_WARN_ONCE(1, "bh: %s() from a signal handler", what);
 		return r == GRAB_TOMB;
@@ -688,7 +709,12 @@ bool bh_work_debug_free(struct bh_work *w)
 		return false;
 	if (!report_active(w, "free"))
 		return false;
-	bh_cancel_work_sync(w); /* the kernel's fix-up */
+	/* The kernel's fix-up; an item on its timer is a delayed one. */
+	uintptr_t d = w_load(w);
+	if (!(d & W_PWQ) && (d & W_OFF_TIMER))
+		bh_cancel_delayed_work_sync(bh_to_delayed_work(w));
+	else
+		bh_cancel_work_sync(w);
 	return true;
 }
 

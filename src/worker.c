@@ -20,6 +20,7 @@
  * over; if creation fails the pool calls for the rescuers (F14).
  */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -275,42 +276,50 @@ void bh__pool_drain_incoming(struct bh__pool *p)
 	}
 }
 
-/* Take a drained item off whatever list holds it and fix the counts. */
-static void unlink_locked(struct bh__pool *p, struct bh_work *w, uintptr_t d)
+/* The counts of a drained item `w` (state `d`) just taken off its list. */
+static void account_unlinked(struct bh__pool *p, struct bh_work *w, uintptr_t d)
 {
 	struct bh__pwq *pwq = w_pwq(d);
-	bool barrier = w->func == bh__wq_barrier_fn;
-	wl_del(w);
 	if (d & W_INACTIVE) {
 		pwq->nr_inactive--;
 		return;
 	}
 	if (!(d & W_SCHED))
 		p->nr_worklist--;
-	if (!barrier) {
+	if (w->func != bh__wq_barrier_fn) {
 		pwq->nr_active--;
 		bh__pwq_activate(pwq);
 	}
 }
 
-void bh__pool_unlink(struct bh__pool *p, struct bh_work *w, uintptr_t d,
-		     bool keep_pending)
+/*
+ * P: take drained item `w` off its list and move its state from *d to
+ * `nd`. The unlink comes first: the moment the state leaves PWQ a producer
+ * may claim the item and push it, writing its links. If the state changed
+ * under us (a tombstone, or one made pending again) the item goes back
+ * where it was and *d holds the new state.
+ */
+bool bh__pool_unlink_cas(struct bh__pool *p, struct bh_work *w, uintptr_t *d,
+			 uintptr_t nd)
 {
-	(void)keep_pending;
-	unlink_locked(p, w, d);
+	uintptr_t old = *d;
+	struct bh_work *prev = w->prev;
+	wl_del(w);
+	if (w_cas(w, d, nd)) {
+		account_unlinked(p, w, old);
+		return true;
+	}
+	wl_add_after(prev, w);
+	return false;
 }
 
 /* P: drop `w` if it is a tombstone (cancelled while linked). */
 static bool drop_if_tombstone(struct bh__pool *p, struct bh_work *w,
 			      uintptr_t *d)
 {
-	while (!(*d & W_PENDING)) {
-		uintptr_t old = *d;
-		if (w_cas(w, d, w_off(p->id, 0))) {
-			unlink_locked(p, w, old);
+	while (!(*d & W_PENDING))
+		if (bh__pool_unlink_cas(p, w, d, w_off(p->id, 0)))
 			return true;
-		}
-	}
 	return false;
 }
 
@@ -473,12 +482,19 @@ static void process_one_work(struct bh__worker *wk, struct bh_work *w,
 	/* W3: PENDING goes right before the call. A canceller may have
 	 * turned it into a tombstone since we looked: then it does not run. */
 	__atomic_fetch_add(&p->busy_count[h], 1, __ATOMIC_SEQ_CST);
-	if (!w_cas(w, &d, w_off(p->id, 0))) {
-		__atomic_fetch_sub(&p->busy_count[h], 1, __ATOMIC_RELAXED);
-		drop_if_tombstone(p, w, &d);
-		return;
+	uintptr_t d0 = d;
+	wl_del(w); /* before PENDING clears: see bh__pool_unlink_cas() */
+	for (;;) {
+		if (w_cas(w, &d, w_off(p->id, 0)))
+			break;
+		if (!(d & W_PENDING) && w_cas(w, &d, w_off(p->id, 0))) {
+			/* Cancelled meanwhile: it does not run. */
+			__atomic_fetch_sub(&p->busy_count[h], 1,
+					   __ATOMIC_RELAXED);
+			account_unlinked(p, w, d0);
+			return;
+		}
 	}
-	wl_del(w);
 	wk->current_work = w;
 	wk->current_func = fn;
 	wk->current_pwq = pwq;
@@ -630,7 +646,9 @@ static int create_worker(struct bh__pool *p, unsigned long *flags)
 	p->nr_idle++;
 	p->creating++;
 	bh__pool_unlock(p, *flags);
-	int err = start_thread(wk);
+	int err = p->stopping ? EAGAIN : start_thread(wk);
+	if (!err) /* named by its creator, so it has its name at once */
+		pthread_setname_np(wk->thread, wk->name);
 	*flags = bh__pool_lock(p);
 	p->creating--;
 	if (err) {
@@ -882,6 +900,7 @@ int bh__rescuer_start(struct bh_workqueue *wq)
 		free(wk);
 		return -err;
 	}
+	pthread_setname_np(wk->thread, wk->name);
 	wq->rescuer = wk;
 	return 0;
 }
@@ -1084,6 +1103,14 @@ static void stop_pool(struct bh__pool *p)
 		return;
 	}
 	unsigned long f = bh__pool_lock(p);
+	/* No new workers from now on; wait out those being created, whose
+	 * thread ids are not written yet. */
+	p->stopping = true;
+	while (p->creating) {
+		bh__pool_unlock(p, f);
+		sched_yield();
+		f = bh__pool_lock(p);
+	}
 	for (struct bh__worker *wk = p->all_workers; wk; wk = wk->all_next)
 		wk->exiting = true;
 	__atomic_fetch_add(&p->idle_seq, 1, __ATOMIC_SEQ_CST);

@@ -125,10 +125,10 @@ void bh_workqueue_set_max_active(struct bh_workqueue *wq, int max_active)
 		return;
 	}
 	/* F6, B6, M18 */
-	if (BH_WARN_ONCE(wq->flags & (BH_WQ_BH | BH_WQ_ORDERED_),
-			 "workqueue: workqueue_set_max_active() on %s "
-			 "workqueue %s is ignored",
-			 (wq->flags & BH_WQ_BH) ? "BH" : "ordered", wq->name))
+	if (BH_WARN(wq->flags & (BH_WQ_BH | BH_WQ_ORDERED_),
+		    "workqueue: workqueue_set_max_active() on %s "
+		    "workqueue %s is ignored",
+		    (wq->flags & BH_WQ_BH) ? "BH" : "ordered", wq->name))
 		return;
 	max_active = clamp_max_active(max_active, wq->name);
 	pthread_mutex_lock(&wq->flush_mutex);
@@ -288,6 +288,7 @@ static void unlist(struct bh_workqueue *wq)
 }
 
 static void flush_wq(struct bh_workqueue *wq);
+static int destroy_wq(struct bh_workqueue *wq);
 
 static void drain_wq(struct bh_workqueue *wq)
 {
@@ -348,29 +349,92 @@ void bh_destroy_workqueue(struct bh_workqueue *wq)
 		BH_WARN(1, "workqueue %s: destroyed twice", wq->name);
 		return;
 	}
+	destroy_wq(wq);
+}
+
+static bool armed_for(struct bh_timer *t, void *arg)
+{
+	if (t->function != bh__delayed_work_timer_fn)
+		return false;
+	struct bh_delayed_work *dw =
+		bh_container_of(t, struct bh_delayed_work, timer);
+	return __atomic_load_n(&dw->wq, __ATOMIC_RELAXED) == arg;
+}
+
+/*
+ * D14: the kernel leaves delayed items armed for a destroyed queue, and
+ * their timers later queue onto freed memory. Find them in the timer
+ * wheels, report and cancel each. Returns how many.
+ */
+static int cancel_armed(struct bh_workqueue *wq)
+{
+	int n = 0;
+	for (int c = 0; c < bh__rt.nr_cpus; c++) {
+		for (;;) {
+			struct bh_timer *found[32];
+			int got = bh__timer_collect(&bh__cpus[c], armed_for, wq,
+						    found, 32);
+			for (int i = 0; i < got; i++) {
+				struct bh_delayed_work *dw = bh_container_of(
+					found[i], struct bh_delayed_work,
+					timer);
+				if (!bh_cancel_delayed_work(dw)) {
+					/* An arm left over from a cancelled
+					 * run: it would do nothing. */
+					bh_timer_delete(&dw->timer);
+					continue;
+				}
+				char sym[64];
+				BH_WARN(1,
+					"workqueue %s: destroyed with delayed "
+					"work %p (%s) still armed: cancelled",
+					wq->name, (void *)dw,
+					bh__symbol_name(
+						(const void *)dw->work.func,
+						sym, sizeof(sym)));
+				n++;
+			}
+			if (got < 32)
+				break;
+		}
+	}
+	return n;
+}
+
+/* Wait until no delayed-work timer callback for `wq` runs anywhere. */
+static void wait_timer_callbacks(struct bh_workqueue *wq)
+{
+	for (int c = 0; c < bh__rt.nr_cpus; c++)
+		for (;;) {
+			struct bh_timer *t = __atomic_load_n(
+				&bh__cpus[c].timer.running, __ATOMIC_ACQUIRE);
+			if (!t || !armed_for(t, wq))
+				break;
+			bh__cpu_relax();
+		}
+}
+
+/* Destroy; returns how many armed delayed items were cancelled. */
+static int destroy_wq(struct bh_workqueue *wq)
+{
+	int armed = cancel_armed(wq);
 	/* C7: drain, then never accept anything again. */
 	drain_wq(wq);
 	__atomic_add_fetch(&wq->draining, 1, __ATOMIC_SEQ_CST);
 	bool busy = wq_busy(wq);
 	bh__rescuer_stop(wq);
 	unlist(wq);
-	int armed = __atomic_load_n(&wq->nr_timers, __ATOMIC_ACQUIRE);
-	if (armed) {
-		/* D14: the kernel frees and the timer later queues onto freed
-		 * memory. Keep the memory; the late timers find a dead queue
-		 * and drop their items with the C8 warning. */
-		BH_WARN(1,
-			"workqueue %s: destroyed with %d delayed work item(s) "
-			"still armed; cancel them first (kept, leaked)",
-			wq->name, armed);
-		return;
-	}
+	/* A timer armed meanwhile finds a draining queue (C8); one whose
+	 * callback runs now must be out before the memory goes. */
+	armed += cancel_armed(wq);
+	wait_timer_callbacks(wq);
 	if (busy) {
 		BH_WARN(1, "workqueue %s: busy after draining; leaked",
 			wq->name); /* M12 */
-		return;
+		return armed;
 	}
 	free_wq(wq);
+	return armed;
 }
 
 /* ---- flushing ---------------------------------------------------------------
@@ -534,14 +598,18 @@ static void show_one(struct bh_workqueue *wq, void *arg)
 	bh_workqueue_get_stats(wq, &st);
 	bool unbound = wq->flags & BH_WQ_UNBOUND;
 	bool reclaim = wq->flags & BH_WQ_MEM_RECLAIM;
-	bh_kprintf("\0016workqueue %-24s total %llu infl %llu CPUitsv %s%llu "
-		   "CMW/RPR %llu mayday %s%llu rescued %s%llu active %u "
-		   "inactive %u\n",
-		   wq->name, st.started, st.started - st.completed,
-		   unbound ? "-" : "", unbound ? 0ull : st.cpu_intensive,
-		   st.cm_wakeup, reclaim ? "" : "-", st.mayday,
-		   reclaim ? "" : "-", st.rescued, st.nr_active,
-		   st.nr_inactive);
+	char itsv[24] = "-", may[24] = "-", res[24] = "-";
+	if (!unbound)
+		snprintf(itsv, sizeof(itsv), "%llu", st.cpu_intensive);
+	if (reclaim) {
+		snprintf(may, sizeof(may), "%llu", st.mayday);
+		snprintf(res, sizeof(res), "%llu", st.rescued);
+	}
+	/* The columns of the kernel's wq_monitor.py (F18). */
+	bh_kprintf("\0016workqueue %-24s total %llu infl %llu CPUitsv %s "
+		   "CMW/RPR %llu mayday %s rescued %s active %u inactive %u\n",
+		   wq->name, st.started, st.started - st.completed, itsv,
+		   st.cm_wakeup, may, res, st.nr_active, st.nr_inactive);
 }
 
 void bh_show_workqueue_state(void)
@@ -556,6 +624,10 @@ int bh_schedule_on_each_cpu(bh_work_func_t fn)
 {
 	if (!bh__live())
 		return bh__dead_error("bh_schedule_on_each_cpu");
+	if (!fn) {
+		BH_WARN(1, "bh: bh_schedule_on_each_cpu(NULL)");
+		return -EINVAL;
+	}
 	bh_might_sleep();
 	int n = bh__rt.nr_cpus;
 	struct bh_work *works = calloc((size_t)n, sizeof(*works));
@@ -694,9 +766,8 @@ int bh__wq_shutdown(void)
 				"bh_shutdown(); "
 				"destroyed now",
 				wq->name);
-		/* Their timers were cancelled and counted with the timers. */
-		__atomic_store_n(&wq->nr_timers, 0, __ATOMIC_RELAXED);
-		bh_destroy_workqueue(wq);
+		__atomic_store_n(&wq->destroyed, 1, __ATOMIC_RELAXED);
+		left += destroy_wq(wq);
 	}
 	bh_system_wq = bh_system_highpri_wq = bh_system_long_wq = NULL;
 	bh_system_unbound_wq = bh_system_freezable_wq = NULL;

@@ -148,6 +148,7 @@ struct bh__pool {
 	bool managed;	     /* I: concurrency managed (per-CPU, not BH) */
 	bool inited;	     /* I */
 	bool stall_reported; /* P */
+	bool stopping;	     /* P: bh_shutdown() is joining the workers */
 
 	struct bh_work worklist;	/* P: sentinel */
 	unsigned int nr_worklist;	/* P */
@@ -212,7 +213,6 @@ struct bh_workqueue {
 	int nr_flushers;	      /* A */
 	pthread_mutex_t flush_mutex;
 	struct bh__worker *rescuer; /* I */
-	int nr_timers;		    /* A: delayed items armed for it */
 	struct bh_workqueue *next;  /* G: global list */
 	/* F18 counters */
 	unsigned long long started, completed, cpu_intensive, cm_wakeup, mayday,
@@ -242,10 +242,10 @@ struct bh__worker *bh__find_worker_executing(struct bh__pool *p,
 					     struct bh_work *w);
 /* P: move pending items from `incoming` to the locked lists. */
 void bh__pool_drain_incoming(struct bh__pool *p);
-/* P: unlink a drained item (and fix the counts); data := off queue with
- * PENDING kept as `keep_pending` says. */
-void bh__pool_unlink(struct bh__pool *p, struct bh_work *w, uintptr_t d,
-		     bool keep_pending);
+/* P: unlink a drained item and move its state from *d to `nd` (fixing
+ * the counts); false, with the item left in place, if the state changed. */
+bool bh__pool_unlink_cas(struct bh__pool *p, struct bh_work *w, uintptr_t *d,
+			 uintptr_t nd);
 /* Wake a worker (or raise the BH softirq) for newly queued work. */
 void bh__pool_kick(struct bh__pool *p);
 /* Lock-free: push a claimed item on `p`'s incoming stack and kick. */
@@ -275,13 +275,12 @@ enum grab_result {
 	GRAB_PENDING = 1, /* was pending; taken off its queue, owned */
 	GRAB_TOMB = 2,	  /* was pending; left as a tombstone, not owned */
 	GRAB_BUSY = 3,	  /* owned by code this handler interrupted */
+	GRAB_BAD = 4,	  /* never initialised (warned) */
 };
 /* Take `w` out of the pending state (the kernel's try_to_grab_pending). */
 enum grab_result bh__grab_work(struct bh_work *w, struct bh_delayed_work *dw);
 /* Leave the grabbed state: idle with disable depth `disable`. */
 void bh__release_grab(struct bh_work *w, unsigned int disable);
-/* A delayed item left its timer: one fewer armed on its workqueue. */
-void bh__delayed_timer_left(struct bh_delayed_work *dw);
 /* Disables deferred by signal handlers, applied at the last unlock. */
 void bh__wq_apply_deferred(void);
 bool bh__wq_pwq_registered(const struct bh__pwq *pwq);

@@ -24,7 +24,7 @@ extern "C" {
 #endif
 
 struct bh_completion {
-	uint32_t done;	   /* completions not yet consumed; UINT32_MAX: all */
+	uint32_t done;	   /* private: unconsumed completions, waiter flag */
 	uint32_t sleepers; /* threads inside the futex wait */
 };
 

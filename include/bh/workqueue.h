@@ -341,8 +341,8 @@ struct bh_wq_stats {
 /* 0, or -EINVAL. Advisory. */
 BH_API int bh_workqueue_get_stats(const struct bh_workqueue *wq,
 				  struct bh_wq_stats *st);
-/* Print every workqueue's counters (the wq_monitor.py columns) and every
- * busy pool to the log sink. */
+/* Print every workqueue's counters (the wq_monitor.py columns) to the log
+ * sink. */
 BH_API void bh_show_workqueue_state(void);
 
 #ifdef __cplusplus
