@@ -557,6 +557,31 @@ bool bh_flush_work(struct bh_work *w)
 					sizeof(sym)));
 		return false; /* M1 */
 	}
+	struct bh__worker *wk = bh__self.worker;
+	uintptr_t d = w_load(w);
+	if (wk && wk->current_pwq && (d & W_PWQ) && (d & W_PENDING)) {
+		struct bh_workqueue *mine = wk->current_pwq->wq;
+		struct bh_workqueue *theirs = w_pwq(d)->wq;
+		char sym[64];
+		bh__symbol_name((const void *)w->func, sym, sizeof(sym));
+		/* M4: an ordered queue runs it only after us. */
+		if (mine == theirs && (mine->flags & BH_WQ_ORDERED_)) {
+			BH_WARN(1,
+				"possible circular locking dependency: "
+				"(wq_completion)%s: flushing %s, queued behind "
+				"the flushing item on the same ordered "
+				"workqueue, would wait forever",
+				mine->name, sym);
+			return false;
+		}
+		/* F15 */
+		BH_WARN_ONCE((mine->flags & BH_WQ_MEM_RECLAIM) &&
+				     !(theirs->flags & BH_WQ_MEM_RECLAIM),
+			     "workqueue: WQ_MEM_RECLAIM %s:%p is flushing "
+			     "!WQ_MEM_RECLAIM %s:%s",
+			     mine->name, (void *)wk->current_func, theirs->name,
+			     sym);
+	}
 	return flush_one(w, false);
 }
 

@@ -520,6 +520,13 @@ void bh_flush_workqueue(struct bh_workqueue *wq)
 	if (is_system_wq(wq))
 		BH_WARN(1, "WARNING: Flushing system-wide workqueues will be "
 			   "prohibited in near future."); /* M11 */
+	if (wk && wk->current_pwq)
+		BH_WARN_ONCE((wk->current_pwq->wq->flags & BH_WQ_MEM_RECLAIM) &&
+				     !(wq->flags & BH_WQ_MEM_RECLAIM),
+			     "workqueue: WQ_MEM_RECLAIM %s:%p is flushing "
+			     "!WQ_MEM_RECLAIM %s",
+			     wk->current_pwq->wq->name,
+			     (void *)wk->current_func, wq->name); /* F15 */
 	flush_wq(wq);
 }
 
