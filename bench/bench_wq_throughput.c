@@ -33,12 +33,14 @@
  *
  *   bench_wq_throughput [-p PRODUCERS] [-c FIRST_CPU] [-t WORKERS]
  *                       [-w WINDOW] [-d MS] [-r ROUNDS] [-i IMPL,...]
- *                       [-S] [-R]
+ *                       [-S] [-R] [-W WARM_MS]
  *
  * -S leaves bh producers on the bh CPU of the CPU they run on (the same,
  * since they are pinned, but found per call); -R makes producer k queue on
  * the pool of the next CPU instead of its own, so that bh's worker runs on
- * another CPU than its producer, as the peers' workers may.
+ * another CPU than its producer, as the peers' workers may. -W sets the
+ * unrecorded warm-up per implementation (MS/10 + 1 ms; 0: none, so that
+ * a profile of the whole process covers the measured items only).
  *
  * Output: BENCH wq_tput_<P>p <impl> items_per_s=... cpu_ns_per_item=...
  * (process CPU time per item, every thread counted), waits_per_kitem=...
@@ -270,9 +272,12 @@ static void usage(const char *argv0)
 {
 	fprintf(stderr,
 		"usage: %s [-p PRODUCERS] [-c FIRST_CPU] [-t WORKERS] "
-		"[-w WINDOW] [-d MS] [-r ROUNDS] [-i IMPL,...] [-S] [-R]\n"
+		"[-w WINDOW] [-d MS] [-r ROUNDS] [-i IMPL,...] [-S] [-R] [-W "
+		"WARM_MS]\n"
 		"  -S: bh producers do not call bh_thread_set_cpu()\n"
 		"  -R: bh producers queue on the next CPU's pool\n"
+		"  -W: unrecorded warm-up per implementation (MS/10 + 1; 0: "
+		"none)\n"
 		"  implementations:",
 		argv0);
 	for (int i = 0; i < WQ_NR_IMPL; i++)
@@ -287,6 +292,7 @@ int main(int argc, char **argv)
 	int ncpu = wq_ncpus();
 	int nprod = 1, first_cpu = 0, nworkers = ncpu, rounds = 1;
 	unsigned int ms = 300;
+	int warm_ms = -1;
 	unsigned int mask = wq_all_built();
 
 	for (int a = 1; a < argc; a++) {
@@ -308,6 +314,8 @@ int main(int argc, char **argv)
 			mask = wq_parse_impls(argv[++a]);
 		else if (strcmp(s, "-S") == 0)
 			bh_set_cpu = false;
+		else if (strcmp(s, "-W") == 0 && val)
+			warm_ms = atoi(argv[++a]);
 		else if (strcmp(s, "-R") == 0)
 			bh_cpu_offset = 1;
 		else
@@ -361,8 +369,10 @@ int main(int argc, char **argv)
 			order[n_impl++] = i;
 
 	/* Unrecorded: threads started, pages touched, symbols bound. */
-	for (int j = 0; j < n_impl; j++)
-		measure((enum wq_impl)order[j], nprod, ms / 10 + 1);
+	if (warm_ms < 0)
+		warm_ms = (int)(ms / 10 + 1);
+	for (int j = 0; warm_ms > 0 && j < n_impl; j++)
+		measure((enum wq_impl)order[j], nprod, (unsigned int)warm_ms);
 
 	for (int r = 0; r < rounds; r++) {
 		struct result res[WQ_NR_IMPL] = {0};
