@@ -67,6 +67,7 @@ static void arm_owned(int cpu, struct bh_workqueue *wq,
 		      struct bh_delayed_work *dw, unsigned long delay,
 		      uintptr_t d)
 {
+	bh__self.wq_grabbing = NULL; /* ownership passes on below */
 	if (!delay) {
 		while (!bh__queue_claimed(cpu, wq, &dw->work, d))
 			d = w_load(&dw->work);
@@ -142,6 +143,8 @@ bool bh_queue_delayed_work_on(int cpu, struct bh_workqueue *wq,
 		if (w_disable(d))
 			return false; /* X2 */
 		uintptr_t owned = d | W_PENDING | W_OFF_GRABBED;
+		bh__self.wq_grabbing = w; /* see bh__grab_work() */
+		bh__signal_barrier();
 		if (w_cas(w, &d, owned)) {
 			arm_owned(cpu, wq, dw, delay, owned);
 			return true;

@@ -229,7 +229,32 @@ bool bh_schedule_work_on(int cpu, struct bh_work *w)
  * running on another thread is waited for, so it cannot queue the item
  * after we took it.
  */
+static enum grab_result grab_locked_out(struct bh_work *w,
+					struct bh_delayed_work *dw,
+					struct bh_work *outer);
+
+/*
+ * While this thread owns an item's PENDING bit (between the grab and the
+ * release or re-arm) bh__self.wq_grabbing names it: a signal handler that
+ * interrupted that window sees its own thread's grab (the marker it found
+ * on entry) and does not wait for it.
+ */
 enum grab_result bh__grab_work(struct bh_work *w, struct bh_delayed_work *dw)
+{
+	struct bh__thread *s = &bh__self;
+	struct bh_work *outer = s->wq_grabbing;
+	s->wq_grabbing = w;
+	bh__signal_barrier();
+	enum grab_result r = grab_locked_out(w, dw, outer);
+	bh__signal_barrier();
+	if (r != GRAB_IDLE && r != GRAB_PENDING)
+		s->wq_grabbing = outer;
+	return r;
+}
+
+static enum grab_result grab_locked_out(struct bh_work *w,
+					struct bh_delayed_work *dw,
+					struct bh_work *outer)
 {
 	struct bh__thread *s = &bh__self;
 	for (unsigned int spins = 0;; spins++) {
@@ -247,7 +272,7 @@ enum grab_result bh__grab_work(struct bh_work *w, struct bh_delayed_work *dw)
 				continue;
 			}
 			if (d & W_OFF_GRABBED) {
-				if (s->wq_grabbing == w)
+				if (outer == w)
 					return GRAB_BUSY;
 				bh__cpu_relax();
 				continue;
@@ -323,6 +348,7 @@ enum grab_result bh__grab_work(struct bh_work *w, struct bh_delayed_work *dw)
 /* Leave the grabbed state: idle with disable depth `disable`. */
 void bh__release_grab(struct bh_work *w, unsigned int disable)
 {
+	bh__self.wq_grabbing = NULL;
 	uintptr_t d = w_load(w);
 	uintptr_t nd = w_off(w_pool_id(d), disable);
 	__atomic_store_n(&w->data, nd, __ATOMIC_RELEASE);
@@ -543,7 +569,7 @@ bool bh_flush_work(struct bh_work *w)
 		return false;
 	bh_might_sleep();
 	if (!w->func) {
-		BH_WARN_ONCE(1, "bh: flush_work() on an item never set up");
+		BH_WARN(1, "bh: flush_work() on an item never set up");
 		return false; /* M8 */
 	}
 	if (running_self(w)) {
@@ -619,13 +645,10 @@ static bool cancel_sync(struct bh_work *w, struct bh_delayed_work *dw,
 		(d0 & W_PWQ) ? w_pwq(d0)->pool : bh__pool_by_id(w_pool_id(d0));
 	if (!(p0 && p0->bh))
 		bh_might_sleep();
-	struct bh__thread *s = &bh__self;
-	struct bh_work *was = s->wq_grabbing;
-	s->wq_grabbing = w;
-	bh__signal_barrier();
+	if (p0 && p0->bh && bh_in_hardirq())
+		BH_WARN_ONCE(1, "bh: %s() of a BH item from hardirq context",
+			     what); /* C13 */
 	enum grab_result r = bh__grab_work(w, dw);
-	bh__signal_barrier();
-	s->wq_grabbing = was;
 	if (r == GRAB_BAD)
 		return false;
 	if (r == GRAB_TOMB || r == GRAB_BUSY) {

@@ -929,9 +929,7 @@ void bh__wq_bh_action(struct bh__cpu *c, unsigned int nr)
 {
 	int kind = nr == BH_HI_SOFTIRQ ? POOL_BH_HIGHPRI : POOL_BH;
 	struct bh__pool *p = &cpu_pools[c->id][kind];
-	if (!p->inited ||
-	    (!__atomic_load_n(&p->incoming, __ATOMIC_ACQUIRE) &&
-	     !__atomic_load_n(&p->nr_worklist_hint, __ATOMIC_RELAXED)))
+	if (!p->inited)
 		return;
 	struct bh__worker *wk = p->bh_worker;
 	unsigned long end = bh_jiffies() + bh__rt.max_softirq_time;
