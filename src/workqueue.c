@@ -466,7 +466,7 @@ static void flush_wq(struct bh_workqueue *wq)
 		unsigned int oldest =
 			(unsigned int)(g->flush_gen % W_NR_COLORS);
 		if (colour_done(wq, oldest)) {
-			g->flush_gen++;
+			__atomic_add_fetch(&g->flush_gen, 1, __ATOMIC_SEQ_CST);
 			continue;
 		}
 		pthread_mutex_unlock(&wq->flush_mutex);
@@ -483,7 +483,11 @@ static void flush_wq(struct bh_workqueue *wq)
 	for (unsigned long long gen = first; gen <= mine;) {
 		uint32_t seq =
 			__atomic_load_n(&wq->flush_seq, __ATOMIC_SEQ_CST);
-		if (colour_done(wq, (unsigned int)(gen % W_NR_COLORS))) {
+		/* Done if seen empty, or if another flusher already saw its
+		 * generation through: its colour may be in use again by
+		 * now, and waiting for that would let producers livelock us. */
+		if (__atomic_load_n(&g->flush_gen, __ATOMIC_SEQ_CST) > gen ||
+		    colour_done(wq, (unsigned int)(gen % W_NR_COLORS))) {
 			gen++;
 			continue;
 		}
@@ -492,7 +496,7 @@ static void flush_wq(struct bh_workqueue *wq)
 
 	pthread_mutex_lock(&wq->flush_mutex);
 	if (g->flush_gen < mine + 1)
-		g->flush_gen = mine + 1;
+		__atomic_store_n(&g->flush_gen, mine + 1, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&wq->flush_mutex);
 	__atomic_sub_fetch(&wq->nr_flushers, 1, __ATOMIC_SEQ_CST);
 	/* Flushers waiting for a free colour look again. */
