@@ -254,6 +254,21 @@ void bh__atomic_exit(unsigned int offset);
 
 int bh__gettid(void);
 
+/* ---- the library's threads (spawn.c) ------------------------------------ */
+
+/*
+ * pthread_create() for the library's own threads; `fn` must call
+ * bh__spawned() first. With `block_signals`, the thread is born with every
+ * signal blocked. Returns 0 or an errno value.
+ */
+int bh__spawn(pthread_t *thread, const pthread_attr_t *attr,
+	      void *(*fn)(void *), void *arg, bool block_signals);
+void bh__spawned(void);
+/* fork() handlers: fork waits, bounded, until no thread is still starting. */
+void bh__spawn_fork_prepare(void);
+void bh__spawn_fork_parent(void);
+void bh__spawn_fork_child(void);
+
 /* ---- softirq core ----------------------------------------------------- */
 
 /*

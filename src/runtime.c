@@ -103,6 +103,7 @@ static void ksoftirqd_name(int id, char name[16])
 
 static void *ksoftirqd_main(void *arg)
 {
+	bh__spawned();
 	struct bh__cpu *c = arg;
 	struct bh__thread *s = &bh__self;
 	char name[16];
@@ -201,7 +202,8 @@ static int start_threads(void)
 			CPU_SET(i, &set);
 			pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
 		}
-		int err = pthread_create(&c->thread, &attr, ksoftirqd_main, c);
+		int err =
+			bh__spawn(&c->thread, &attr, ksoftirqd_main, c, false);
 		pthread_attr_destroy(&attr);
 		if (err) {
 			bh_printk(BH_LOG_ERR,
@@ -229,10 +231,12 @@ static void atfork_child(void)
 	/*
 	 * SPEC U7: the child has none of the parent's threads; make every
 	 * call fail with -ECHILD until it shuts the copy down and starts its
-	 * own. No library lock is held across fork (there is none to hold:
-	 * the fast paths are lock-free and init/shutdown are the caller's
-	 * to serialise).
+	 * own. The one lock held across fork is the spawn lock (so that no
+	 * thread of the library is half-started at fork time); it is reset
+	 * here. Pool locks are not held across fork: the child's
+	 * bh_shutdown() does not take them while it is a fork copy.
 	 */
+	bh__spawn_fork_child();
 	bh__self.tid = 0;
 	if (__atomic_load_n(&bh__rt.state, __ATOMIC_RELAXED) == BH__RUNNING) {
 		__atomic_store_n(&bh__rt.forked, 1, __ATOMIC_RELAXED);
@@ -244,7 +248,8 @@ static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
 static void register_atfork(void)
 {
-	pthread_atfork(NULL, NULL, atfork_child);
+	pthread_atfork(bh__spawn_fork_prepare, bh__spawn_fork_parent,
+		       atfork_child);
 	/* Load the unwinder now, not inside a signal handler later. */
 	void *frames[2];
 	backtrace(frames, 2);

@@ -596,16 +596,11 @@ static void name_worker(struct bh__worker *wk)
 	wk->name[sizeof(wk->name) - 1] = 0;
 }
 
-/* Tests inject failures here to exercise the rescuer path (F14). */
+/* Tests make pthread_create fail under this to reach the rescuer (F14). */
 static int start_thread(struct bh__worker *wk)
 {
-	sigset_t all, old;
-	sigfillset(&all);
 	/* Workers never run signal handlers: born with signals blocked. */
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int err = pthread_create(&wk->thread, NULL, worker_main, wk);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return err;
+	return bh__spawn(&wk->thread, NULL, worker_main, wk, true);
 }
 
 static void reap_zombies(struct bh__pool *p, unsigned long *flags)
@@ -716,6 +711,7 @@ static bool too_many_workers(struct bh__pool *p)
 
 static void *worker_main(void *arg)
 {
+	bh__spawned();
 	struct bh__worker *wk = arg;
 	struct bh__pool *p = wk->pool;
 	bh__self.worker = wk;
@@ -853,6 +849,7 @@ static int rescue_pool(struct bh__worker *wk, struct bh__pool *p)
 
 static void *rescuer_main(void *arg)
 {
+	bh__spawned();
 	struct bh__worker *wk = arg;
 	bh__self.worker = wk;
 	wk->tid = bh__gettid();
@@ -891,11 +888,7 @@ int bh__rescuer_start(struct bh_workqueue *wq)
 	wk->not_counted = CM_UNBOUND;
 	wk->pool = &unbound_pools[0];
 	name_worker(wk);
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int err = pthread_create(&wk->thread, NULL, rescuer_main, wk);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	int err = bh__spawn(&wk->thread, NULL, rescuer_main, wk, true);
 	if (err) {
 		free(wk);
 		return -err;
@@ -1022,6 +1015,7 @@ static bool watch_pool(struct bh__pool *p, uint64_t now)
 
 static void *watchdog_main(void *arg)
 {
+	bh__spawned();
 	(void)arg;
 	prctl(PR_SET_NAME, "kworker/wdog", 0, 0, 0);
 	while (!__atomic_load_n(&wd.stop, __ATOMIC_ACQUIRE)) {
@@ -1083,11 +1077,7 @@ int bh__workers_start(void)
 		pool_init(&unbound_pools[k], BH_MAX_CPUS * 4 + k, -1, k);
 	}
 	memset(&wd, 0, sizeof(wd));
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int err = pthread_create(&wd.thread, NULL, watchdog_main, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	int err = bh__spawn(&wd.thread, NULL, watchdog_main, NULL, true);
 	if (err)
 		return -err;
 	wd.started = true;
