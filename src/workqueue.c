@@ -290,6 +290,25 @@ static void unlist(struct bh_workqueue *wq)
 static void flush_wq(struct bh_workqueue *wq);
 static int destroy_wq(struct bh_workqueue *wq);
 
+/*
+ * M3: flushing `wq` (directly, or by draining or destroying it) from one
+ * of its own items waits for the caller itself; the kernel deadlocks and
+ * lockdep names the pseudo-lock (wq_completion)<name>. Report it the same
+ * way and tell the caller not to wait.
+ */
+static bool flush_from_own_item(struct bh_workqueue *wq)
+{
+	struct bh__worker *wk = bh__self.worker;
+	if (!wk || !wk->current_pwq || wk->current_pwq->wq != wq)
+		return false;
+	BH_WARN(1,
+		"possible recursive locking detected: "
+		"(wq_completion)%s is flushed from one of its own "
+		"items and would wait forever",
+		wq->name);
+	return true;
+}
+
 static void drain_wq(struct bh_workqueue *wq)
 {
 	__atomic_add_fetch(&wq->draining, 1, __ATOMIC_SEQ_CST);
@@ -315,6 +334,8 @@ void bh_drain_workqueue(struct bh_workqueue *wq)
 		return;
 	}
 	bh_might_sleep();
+	if (flush_from_own_item(wq))
+		return;
 	drain_wq(wq);
 }
 
@@ -345,6 +366,13 @@ void bh_destroy_workqueue(struct bh_workqueue *wq)
 		return;
 	}
 	bh_might_sleep();
+	/*
+	 * From one of its own items the queue cannot be drained, and its
+	 * memory cannot go while the caller runs on it: report (M3) and
+	 * leave it as it is, usable, instead of hanging.
+	 */
+	if (flush_from_own_item(wq))
+		return;
 	if (__atomic_exchange_n(&wq->destroyed, 1, __ATOMIC_SEQ_CST)) {
 		BH_WARN(1, "workqueue %s: destroyed twice", wq->name);
 		return;
@@ -511,16 +539,9 @@ void bh_flush_workqueue(struct bh_workqueue *wq)
 		return;
 	}
 	bh_might_sleep();
-	struct bh__worker *wk = bh__self.worker;
-	if (wk && wk->current_pwq && wk->current_pwq->wq == wq) {
-		/* M3: the kernel deadlocks here. */
-		BH_WARN(1,
-			"possible recursive locking detected: "
-			"(wq_completion)%s is flushed from one of its own "
-			"items and would wait forever",
-			wq->name);
+	if (flush_from_own_item(wq))
 		return;
-	}
+	struct bh__worker *wk = bh__self.worker;
 	if (is_system_wq(wq))
 		BH_WARN(1, "WARNING: Flushing system-wide workqueues will be "
 			   "prohibited in near future."); /* M11 */

@@ -886,22 +886,45 @@ static void test_d14_destroy_bh_with_armed_delayed_work(void **state)
 }
 
 static struct bh_workqueue *m3_wq;
+static unsigned long m3_returned, m3_runs;
+static bool m3_drain;
 
 static void m3_destroy_fn(struct bh_work *w)
 {
 	(void)w;
-	bh_destroy_workqueue(m3_wq);
+	if (m3_drain)
+		bh_drain_workqueue(m3_wq);
+	else
+		bh_destroy_workqueue(m3_wq);
+	th_st(&m3_returned, 1);
+}
+
+static void m3_count_fn(struct bh_work *w)
+{
+	(void)w;
+	th_inc(&m3_runs);
 }
 
 static int m3_destroy_self(void)
 {
-	static struct bh_work w;
+	static struct bh_work w, later;
 
 	m3_wq = bh_alloc_workqueue("selfdestruct", 0, 0);
 	CHECK(1, m3_wq);
 	bh_work_init(&w, m3_destroy_fn);
+	bh_work_init(&later, m3_count_fn);
+	unsigned long w0 = bh_warn_count();
 	CHECK(2, bh_queue_work(m3_wq, &w));
 	CHECK(3, wait_log());
+	/* The call returned instead of waiting for its own caller ... */
+	CHECK(4, th_wait_ge(&m3_returned, 1));
+	CHECK(5, bh_warn_count() == w0 + 1);
+	/* ... and left the queue as it was: it still runs items, and its
+	 * owner can destroy it properly afterwards. */
+	CHECK(6, bh_queue_work(m3_wq, &later));
+	CHECK(7, th_wait_ge(&m3_runs, 1));
+	bh_destroy_workqueue(m3_wq);
+	CHECK(8, bh_warn_count() == w0 + 1);
 	return 0;
 }
 
@@ -909,20 +932,28 @@ static int m3_destroy_self(void)
  * SPEC M3: destroy_workqueue from one of the queue's own items drains it,
  * and so flushes it from one of its items: the kernel deadlocks there and
  * lockdep reports the pseudo-lock (wq_completion)<name>, as for
- * flush_workqueue. The report must come; whether the call then returns is
- * not specified (the man page forbids the call), so the child exits
- * without waiting for it.
+ * flush_workqueue. The library reports it the same way and returns
+ * without destroying anything.
  */
 static void test_m3_destroy_from_own_item_reported(void **state)
 {
-	/* Known library bug, open in issue 3: drain/destroy from one of the
-	 * queue's own items is not reported yet (drain_wq lacks the M3 check).
-	 */
-	skip();
 	(void)state;
+	m3_drain = false;
 	struct child_case c = {.fn = m3_destroy_self,
 			       .nr_cpus = 2,
-			       .no_shutdown = true,
+			       .watch = "(wq_completion)selfdestruct"};
+
+	run_case(&c);
+	assert_true(out_has(RECURSIVE));
+}
+
+/* SPEC M3: the same through drain_workqueue. */
+static void test_m3_drain_from_own_item_reported(void **state)
+{
+	(void)state;
+	m3_drain = true;
+	struct child_case c = {.fn = m3_destroy_self,
+			       .nr_cpus = 2,
 			       .watch = "(wq_completion)selfdestruct"};
 
 	run_case(&c);
@@ -1148,6 +1179,7 @@ int main(void)
 		TT(test_d14_destroy_with_armed_delayed_work),
 		TC(test_d14_destroy_bh_with_armed_delayed_work),
 		TC(test_m3_destroy_from_own_item_reported),
+		TC(test_m3_drain_from_own_item_reported),
 		TC(test_m13_watchdog_lockup),
 		TC(test_u9_null_arguments),
 		TC(test_u9_after_shutdown),
