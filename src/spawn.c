@@ -105,9 +105,18 @@ void bh__spawn_fork_parent(void)
 
 void bh__spawn_fork_child(void)
 {
-	/* The only thread left; whatever the lock's state, start afresh.
-	 * Threads the parent was starting do not exist here. */
-	pthread_mutex_init(&spawn_lock, NULL);
+	/*
+	 * The usual pattern: the child's one thread is the one that took the
+	 * lock in prepare, so it unlocks it (re-initialising a held mutex
+	 * instead would leave TSan believing the parent's thread still owns
+	 * it). If prepare gave up on the lock, its holder does not exist
+	 * here: only then start the lock afresh. Threads the parent was
+	 * starting do not exist here either.
+	 */
+	if (fork_holds_lock)
+		pthread_mutex_unlock(&spawn_lock);
+	else
+		pthread_mutex_init(&spawn_lock, NULL);
 	fork_holds_lock = false;
 	__atomic_store_n(&unborn, 0, __ATOMIC_RELAXED);
 }

@@ -171,6 +171,18 @@ void bh__pool_kick(struct bh__pool *p)
 	if (p->managed && __atomic_load_n(&p->nr_running, __ATOMIC_SEQ_CST))
 		return;
 	if (__atomic_load_n(&p->nr_idle_waiting, __ATOMIC_SEQ_CST) > 0) {
+		/*
+		 * One wake in flight at a time: a burst of pushes while the
+		 * woken worker is on its way would otherwise cost a system
+		 * call each and wake workers with nothing left to do. Seq-cst,
+		 * with clear_wake_pending(): a kick that finds the flag set
+		 * comes, in the total order, before the clear of the worker
+		 * that the flag's wake reaches (or of any worker that goes to
+		 * wait meanwhile), and that worker drains `incoming` after its
+		 * clear, so it finds what this kick's push put there.
+		 */
+		if (__atomic_exchange_n(&p->wake_pending, 1, __ATOMIC_SEQ_CST))
+			return;
 		__atomic_fetch_add(&p->idle_seq, 1, __ATOMIC_SEQ_CST);
 		bh__futex_wake(&p->idle_seq, 1);
 	} else if (__atomic_load_n(&p->mayday, __ATOMIC_RELAXED)) {
@@ -236,8 +248,10 @@ void bh__pwq_activate(struct bh__pwq *pwq)
 
 void bh__pool_drain_incoming(struct bh__pool *p)
 {
+	/* Seq-cst, not only acquire: a worker's clear_wake_pending() comes
+	 * before this in the total order that bh__pool_kick() relies on. */
 	struct bh_work *head =
-		__atomic_exchange_n(&p->incoming, NULL, __ATOMIC_ACQUIRE);
+		__atomic_exchange_n(&p->incoming, NULL, __ATOMIC_SEQ_CST);
 	struct bh_work *fifo = NULL;
 	while (head) { /* the stack is newest first */
 		struct bh_work *n = head->next;
@@ -640,8 +654,11 @@ static int create_worker(struct bh__pool *p, unsigned long *flags)
 	p->nr_workers++;
 	p->nr_idle++;
 	p->creating++;
+	/* Read under the lock: stop_pool() sets it there, then waits for
+	 * `creating` to reach zero, so either it sees us or we see it. */
+	bool stopping = p->stopping;
 	bh__pool_unlock(p, *flags);
-	int err = p->stopping ? EAGAIN : start_thread(wk);
+	int err = stopping ? EAGAIN : start_thread(wk);
 	if (!err) /* named by its creator, so it has its name at once */
 		pthread_setname_np(wk->thread, wk->name);
 	*flags = bh__pool_lock(p);
@@ -703,6 +720,20 @@ static void enter_idle(struct bh__worker *wk)
 }
 
 /* Too many idle workers (the kernel's MAX_IDLE_WORKERS_RATIO of 4). */
+/*
+ * An idle worker clears the flag each time it starts waiting and each time
+ * it stops, before it next looks at `incoming`. Clearing on the way in
+ * keeps a flag that was set for a worker that had already gone (a timeout
+ * raced with the kick) from silencing kicks for ever; clearing on the way
+ * out lets the next kick wake another waiter.
+ */
+static void clear_wake_pending(struct bh__pool *p)
+{
+	/* Only on the way in and out of a futex wait: a plain seq-cst store
+	 * keeps the argument in bh__pool_kick() simple. */
+	__atomic_store_n(&p->wake_pending, 0, __ATOMIC_SEQ_CST);
+}
+
 static bool too_many_workers(struct bh__pool *p)
 {
 	int busy = p->nr_workers - p->nr_idle;
@@ -762,6 +793,7 @@ static void *worker_main(void *arg)
 		}
 		uint32_t seq = __atomic_load_n(&p->idle_seq, __ATOMIC_ACQUIRE);
 		__atomic_add_fetch(&p->nr_idle_waiting, 1, __ATOMIC_SEQ_CST);
+		clear_wake_pending(p);
 		if (__atomic_load_n(&p->incoming, __ATOMIC_SEQ_CST) ||
 		    need_more_worker(p) || wk->exiting) {
 			__atomic_sub_fetch(&p->nr_idle_waiting, 1,
@@ -773,6 +805,7 @@ static void *worker_main(void *arg)
 				       (long)bh__rt.wq_idle_ns);
 		f = bh__pool_lock(p);
 		__atomic_sub_fetch(&p->nr_idle_waiting, 1, __ATOMIC_SEQ_CST);
+		clear_wake_pending(p);
 		if (r == -ETIMEDOUT && too_many_workers(p) && !p->incoming &&
 		    !p->nr_worklist) {
 			retire = true;
@@ -838,12 +871,14 @@ static int rescue_pool(struct bh__worker *wk, struct bh__pool *p)
 		}
 		w = next;
 	}
+	/* Counted as they are taken, as the kernel does, so the count is
+	 * there before any of them can report having run. */
+	if (n)
+		__atomic_fetch_add(&wq->rescued, (unsigned long long)n,
+				   __ATOMIC_RELAXED);
 	wk->pool = p;
 	int ran = run_scheduled(wk, &f);
 	bh__pool_unlock(p, f);
-	if (ran)
-		__atomic_fetch_add(&wq->rescued, (unsigned long long)ran,
-				   __ATOMIC_RELAXED);
 	return ran;
 }
 

@@ -135,6 +135,7 @@ struct bh__pool {
 	int nr_running;		       /* A: counted workers not asleep */
 	uint32_t idle_seq;	       /* A: futex word of idle workers */
 	int nr_idle_waiting;	       /* A: idle workers in futex_wait */
+	int wake_pending;	       /* A: a kick's wake is in flight */
 	int busy_count[BH__BUSY_HASH]; /* A: W7 hint, by hash of item */
 	uint64_t watchdog_ts;	       /* A: last progress (ns) */
 	unsigned int nr_worklist_hint; /* A: copy of nr_worklist */
