@@ -82,6 +82,15 @@ static uint64_t now_ns(void)
 	return bh__monotonic_ns();
 }
 
+/* A clock tick's precision, for the lockup watchdog's stamps: a few
+ * nanoseconds where the precise clock costs tens. */
+static uint64_t coarse_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /* ---- the pool lock ------------------------------------------------------ */
 
 static bool raw_trylock(struct bh__pool *p, unsigned int spins)
@@ -253,6 +262,11 @@ void bh__pool_drain_incoming(struct bh__pool *p)
 	struct bh_work *head =
 		__atomic_exchange_n(&p->incoming, NULL, __ATOMIC_SEQ_CST);
 	struct bh_work *fifo = NULL;
+	/* The kernel's rule: a worklist that was empty starts the lockup
+	 * clock afresh, so an old stamp does not report new items. */
+	if (head && !p->nr_worklist)
+		__atomic_store_n(&p->watchdog_ts, coarse_ns(),
+				 __ATOMIC_RELAXED);
 	while (head) { /* the stack is newest first */
 		struct bh_work *n = head->next;
 		head->next = fifo;
@@ -1020,6 +1034,9 @@ static bool watch_pool(struct bh__pool *p, uint64_t now)
 	if (!busy)
 		return false;
 	unsigned long f = bh__pool_lock(p);
+	/* M13: items that no worker was woken for (one is counted as
+	 * running) wait on `incoming`; they are what the stall is about. */
+	bh__pool_drain_incoming(p);
 	if (p->managed) {
 		for (struct bh__worker *wk = p->all_workers; wk;
 		     wk = wk->all_next) {
