@@ -232,8 +232,8 @@ static void atfork_child(void)
 	 * SPEC U7: the child has none of the parent's threads; make every
 	 * call fail with -ECHILD until it shuts the copy down and starts its
 	 * own. The one lock held across fork is the spawn lock (so that no
-	 * thread of the library is half-started at fork time); it is reset
-	 * here. Pool locks are not held across fork: the child's
+	 * thread of the library is half-started at fork time); it is
+	 * released here. Pool locks are not held across fork: the child's
 	 * bh_shutdown() does not take them while it is a fork copy.
 	 */
 	bh__spawn_fork_child();

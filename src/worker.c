@@ -733,7 +733,6 @@ static void enter_idle(struct bh__worker *wk)
 		__atomic_sub_fetch(&p->nr_running, 1, __ATOMIC_SEQ_CST);
 }
 
-/* Too many idle workers (the kernel's MAX_IDLE_WORKERS_RATIO of 4). */
 /*
  * An idle worker clears the flag each time it starts waiting and each time
  * it stops, before it next looks at `incoming`. Clearing on the way in
@@ -748,6 +747,7 @@ static void clear_wake_pending(struct bh__pool *p)
 	__atomic_store_n(&p->wake_pending, 0, __ATOMIC_SEQ_CST);
 }
 
+/* Too many idle workers (the kernel's MAX_IDLE_WORKERS_RATIO of 4). */
 static bool too_many_workers(struct bh__pool *p)
 {
 	int busy = p->nr_workers - p->nr_idle;
