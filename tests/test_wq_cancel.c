@@ -227,7 +227,8 @@ static void test_c10_cancel_sync_running_and_pending(void **state)
 
 	wqt_call_start(&ca, wqt_cancel_work_sync, &a.w);
 	wqt_call_assert_asleep(&ca);
-	assert_false(bh_work_pending(&a.w));
+	assert_true(wqt_wait_not_pending(&a.w));
+	assert_int_equal(th_ld(&ca.done), 0); /* still waiting for the run */
 	bh_complete(&a.go);
 	assert_true(wqt_call_join(&ca));
 	assert_int_equal(th_ld(&a.finished), 1);

@@ -161,6 +161,23 @@ static inline void wqt_call_assert_asleep(struct wqt_call *c)
 	assert_int_equal(th_ld(&c->done), 0);
 }
 
+/*
+ * Bounded wait until `w` is no longer pending. A caller seen asleep may
+ * still be on its way to the wait (asleep on a pool lock the watchdog
+ * holds, say), so its effect is waited for, not assumed.
+ */
+static inline bool wqt_wait_not_pending(struct bh_work *w)
+{
+	uint64_t deadline = th_now_ns() + TH_WAIT_NS;
+
+	while (bh_work_pending(w)) {
+		if (th_now_ns() > deadline)
+			return false;
+		sched_yield();
+	}
+	return true;
+}
+
 static inline bool wqt_call_join(struct wqt_call *c)
 {
 	assert_true(th_join(c->th));
