@@ -9,6 +9,13 @@
 
 #include <stddef.h>
 
+/* A compile-time check that reads the same in C and in C++. */
+#ifdef __cplusplus
+#define BH_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
+#else
+#define BH_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
+#endif
+
 #define bh_likely(x)	       __builtin_expect(!!(x), 1)
 #define bh_unlikely(x)	       __builtin_expect(!!(x), 0)
 #define bh_printf_format(a, b) __attribute__((format(printf, a, b)))

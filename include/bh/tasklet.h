@@ -75,8 +75,9 @@ struct bh_tasklet {
 };
 
 /* The same 40 bytes as the kernel's struct tasklet_struct on LP64. */
-_Static_assert(sizeof(void *) != 8 || sizeof(struct bh_tasklet) == 40,
-	       "struct bh_tasklet must match the kernel's tasklet_struct size");
+BH_STATIC_ASSERT(
+	sizeof(void *) != 8 || sizeof(struct bh_tasklet) == 40,
+	"struct bh_tasklet must match the kernel's tasklet_struct size");
 
 #define BH_TASKLET_INIT(cb)                                                    \
 	{                                                                      \

@@ -62,8 +62,8 @@ struct bh_timer {
 };
 
 /* The same 40 bytes as the kernel's struct timer_list on LP64. */
-_Static_assert(sizeof(void *) != 8 || sizeof(struct bh_timer) == 40,
-	       "struct bh_timer must match the kernel's timer_list size");
+BH_STATIC_ASSERT(sizeof(void *) != 8 || sizeof(struct bh_timer) == 40,
+		 "struct bh_timer must match the kernel's timer_list size");
 
 #define BH_TIMER_INITIALIZER(fn, fl)                                           \
 	{                                                                      \

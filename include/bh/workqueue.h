@@ -93,8 +93,8 @@ struct bh_work {
 	bh_work_func_t func;
 };
 
-_Static_assert(sizeof(void *) != 8 || sizeof(struct bh_work) == 32,
-	       "struct bh_work must match the kernel's work_struct size");
+BH_STATIC_ASSERT(sizeof(void *) != 8 || sizeof(struct bh_work) == 32,
+		 "struct bh_work must match the kernel's work_struct size");
 
 /* A delayed item: the work plus the TIMER_IRQSAFE timer that queues it. */
 struct bh_delayed_work {
@@ -104,8 +104,8 @@ struct bh_delayed_work {
 	int cpu;		 /* private */
 };
 
-_Static_assert(sizeof(void *) != 8 || sizeof(struct bh_delayed_work) == 88,
-	       "struct bh_delayed_work must match the kernel's delayed_work");
+BH_STATIC_ASSERT(sizeof(void *) != 8 || sizeof(struct bh_delayed_work) == 88,
+		 "struct bh_delayed_work must match the kernel's delayed_work");
 
 /* The `data` of an item that was statically initialised: idle, marked so
  * the library can tell it from an uninitialised one (SPEC M6). */
