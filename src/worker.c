@@ -39,6 +39,9 @@
 #define BH_WORKER_RESTARTS 10 /* B5 */
 #define RESCUER_BATCH	   16
 #define MAYDAY_INTERVAL_NS 100000000L
+/* The kernel's CREATE_COOLDOWN (HZ): how often a manager that cannot
+ * create a worker tries again. */
+#define CREATE_COOLDOWN_NS 1000000000L
 
 static struct bh__pool cpu_pools[BH_MAX_CPUS][4];
 static struct bh__pool unbound_pools[2];
@@ -177,6 +180,11 @@ void bh__pool_kick(struct bh__pool *p)
 	 * at `incoming`; we pushed on `incoming` and then look at these. One
 	 * of the two sees the other.
 	 */
+	/* A pool that has called for help: its manager is retrying worker
+	 * creation, counted as running, so the test below would return
+	 * before the rescuers hear of the new item. */
+	if (bh_unlikely(__atomic_load_n(&p->mayday, __ATOMIC_RELAXED)))
+		wake_rescuers();
 	if (p->managed && __atomic_load_n(&p->nr_running, __ATOMIC_SEQ_CST))
 		return;
 	if (__atomic_load_n(&p->nr_idle_waiting, __ATOMIC_SEQ_CST) > 0) {
@@ -194,8 +202,6 @@ void bh__pool_kick(struct bh__pool *p)
 			return;
 		__atomic_fetch_add(&p->idle_seq, 1, __ATOMIC_SEQ_CST);
 		bh__futex_wake(&p->idle_seq, 1);
-	} else if (__atomic_load_n(&p->mayday, __ATOMIC_RELAXED)) {
-		wake_rescuers();
 	}
 }
 
@@ -694,19 +700,27 @@ static int create_worker(struct bh__pool *p, unsigned long *flags)
 	return 0;
 }
 
+/*
+ * Call the rescuers to `p`. Each rescuer that then finds its queue's items
+ * here counts the request (wq->mayday) before it takes them, so the F18
+ * count is never behind the rescued count, and items that were still in
+ * `incoming` when help was called are seen too (rescue_pool drains it).
+ */
 static void mayday(struct bh__pool *p)
 {
-	if (!__atomic_exchange_n(&p->mayday, 1, __ATOMIC_SEQ_CST)) {
-		/* F18: one request per workqueue with a rescuer. */
-		struct bh_work *w;
-		for (w = p->worklist.next; w != &p->worklist; w = w->next) {
-			struct bh_workqueue *wq = w_pwq(w_load(w))->wq;
-			if (wq->rescuer)
-				__atomic_fetch_add(&wq->mayday, 1,
-						   __ATOMIC_RELAXED);
-		}
-	}
+	__atomic_store_n(&p->mayday, 1, __ATOMIC_SEQ_CST);
 	wake_rescuers();
+}
+
+/* The kernel's "Failed to create a worker thread", once per runtime. */
+static void report_create_failure(int err)
+{
+	static unsigned long reported_gen;
+	unsigned long g = bh__warn_generation();
+	if (__atomic_exchange_n(&reported_gen, g, __ATOMIC_RELAXED) != g)
+		bh_printk(BH_LOG_ERR,
+			  "workqueue: Failed to create a worker thread: %s\n",
+			  strerror(-err));
 }
 
 static void leave_idle(struct bh__worker *wk)
@@ -754,6 +768,58 @@ static bool too_many_workers(struct bh__pool *p)
 	return p->nr_idle > 2 && (p->nr_idle - 2) * 4 >= busy;
 }
 
+/*
+ * P (dropped while it waits). A worker that found work with no idle worker
+ * left to stand in for it makes one before it starts, so that a spare is
+ * there the moment its item sleeps: the kernel's manage_workers(). When
+ * creation fails it calls the rescuers and tries again every
+ * CREATE_COOLDOWN_NS, running nothing itself meanwhile, as the kernel's
+ * maybe_create_worker() does: a pool whose last worker ran items with no
+ * spare behind it would deadlock on the first item that waits for one
+ * queued after it. WQ_MEM_RECLAIM queues are what is guaranteed progress
+ * (F14); the others wait until creation works again.
+ *
+ * True: the worker may start working (it made a spare, or another worker
+ * went idle). False: it goes back to idle (nothing left to run, another
+ * worker is running again, or the pool is stopping).
+ */
+static bool manage_workers(struct bh__worker *wk, unsigned long *flags)
+{
+	struct bh__pool *p = wk->pool;
+	for (;;) {
+		int err = create_worker(p, flags);
+		if (!err) {
+			__atomic_store_n(&p->mayday, 0, __ATOMIC_RELAXED);
+			return true;
+		}
+		if (p->stopping || wk->exiting)
+			return false;
+		report_create_failure(err);
+		mayday(p);
+		/*
+		 * Wait on the idle workers' word: stop_pool() wakes everyone
+		 * there. A kick's wake meant for an idle worker can land here
+		 * instead, so this clears wake_pending on the way out as an
+		 * idle worker would, and drains `incoming` after it.
+		 */
+		uint32_t seq = __atomic_load_n(&p->idle_seq, __ATOMIC_ACQUIRE);
+		bh__pool_unlock(p, *flags);
+		bh__futex_wait(&p->idle_seq, seq, CREATE_COOLDOWN_NS);
+		*flags = bh__pool_lock(p);
+		clear_wake_pending(p);
+		bh__pool_drain_incoming(p);
+		if (wk->exiting || !p->nr_worklist)
+			return false;
+		if (p->nr_idle)
+			return true;
+		/* Counted as running ourselves: more than one means another
+		 * worker woke from its sleep and runs the pool again. */
+		if (p->managed &&
+		    __atomic_load_n(&p->nr_running, __ATOMIC_SEQ_CST) > 1)
+			return false;
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	bh__spawned();
@@ -786,13 +852,9 @@ static void *worker_main(void *arg)
 			if (wd.started && __atomic_load_n(&wd.idle_sleeping,
 							  __ATOMIC_RELAXED))
 				bh__wq_watchdog_poke();
-			if (!p->nr_idle) {
-				int err = create_worker(p, &f);
-				if (err)
-					mayday(p);
-				else
-					__atomic_store_n(&p->mayday, 0,
-							 __ATOMIC_RELAXED);
+			if (!p->nr_idle && !manage_workers(wk, &f)) {
+				enter_idle(wk);
+				continue;
 			}
 			do {
 				bh__pool_drain_incoming(p);
@@ -885,11 +947,14 @@ static int rescue_pool(struct bh__worker *wk, struct bh__pool *p)
 		}
 		w = next;
 	}
-	/* Counted as they are taken, as the kernel does, so the count is
-	 * there before any of them can report having run. */
-	if (n)
+	/* Counted as they are taken, as the kernel does, so the counts are
+	 * there before any of them can report having run: one request
+	 * (F18 mayday) per visit that finds this queue's items. */
+	if (n) {
+		__atomic_fetch_add(&wq->mayday, 1, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&wq->rescued, (unsigned long long)n,
 				   __ATOMIC_RELAXED);
+	}
 	wk->pool = p;
 	int ran = run_scheduled(wk, &f);
 	bh__pool_unlock(p, f);

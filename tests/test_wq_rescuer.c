@@ -173,10 +173,6 @@ static void probe_fn(struct bh_work *w)
  */
 static void test_f14_w15_rescuer_runs_when_creation_fails(void **state)
 {
-	/* Known library bug, open in issue 3: worker creation is not retried
-	 * after a failure (the kernel retries every CREATE_COOLDOWN), so
-	 * non-reclaim items wait once creation works again. */
-	skip();
 	(void)state;
 	static struct probe r, r2;
 	struct bh_wq_stats st;
