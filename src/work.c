@@ -106,6 +106,38 @@ static struct bh__pwq *select_pwq(struct bh_workqueue *wq, int cpu,
 	return pwq;
 }
 
+/*
+ * M10: the item we just claimed (state `nd`, was `d`) has its list entry
+ * linked, yet nothing links an item that is off every queue: every unlink
+ * leaves the entry pointing at itself before the state word lets the item
+ * go. So it is corrupted (overwritten, or copied from a queued item). The
+ * kernel's __queue_work() warns and skips it; so do we, and leave it as we
+ * found it (never pending, so no cancel or flush can wait for it), its
+ * links untouched. Reading the links is safe: until the push, no other
+ * thread touches the entry of an item whose state says "being pushed".
+ *
+ * False if our own signal handler took the item meanwhile (a tombstone,
+ * perhaps queued again by another thread, who then expects it pushed): we
+ * then push it after all, with its entry reset, so nothing is lost.
+ */
+static bool linked_entry(struct bh_work *w, struct bh__pwq *pwq,
+			 unsigned int color, uintptr_t nd, uintptr_t d)
+{
+	char sym[64];
+	BH_WARN(1,
+		"bh: work %p (%s) queued on %s with its list entry already "
+		"linked (next %p prev %p): corrupted or copied item, skipped",
+		(void *)w,
+		bh__symbol_name((const void *)w->func, sym, sizeof(sym)),
+		pwq->wq->name, (void *)w->next, (void *)w->prev);
+	if (w_cas(w, &nd, w_off(w_pool_id(d), w_disable(d)))) {
+		bh__pwq_dec_in_flight(pwq, color);
+		return true;
+	}
+	w->next = w->prev = w;
+	return false;
+}
+
 int bh__queue_claimed(int cpu, struct bh_workqueue *wq, struct bh_work *w,
 		      uintptr_t d)
 {
@@ -135,6 +167,11 @@ int bh__queue_claimed(int cpu, struct bh_workqueue *wq, struct bh_work *w,
 		s->wq_pushing = was;
 		bh__pwq_dec_in_flight(pwq, c);
 		return 0;
+	}
+	if (bh_unlikely(w->next != w || w->prev != w) &&
+	    linked_entry(w, pwq, c, nd, d)) {
+		s->wq_pushing = was;
+		return -1;
 	}
 	bh__pool_push(pwq->pool, w);
 	bh__signal_barrier();

@@ -285,7 +285,10 @@ void bh__pool_drain_incoming(struct bh__pool *p)
 		uintptr_t d = w_load(w);
 		for (;;) {
 			if (!(d & W_PENDING)) {
-				/* Cancelled before it got here: drop it. */
+				/* Cancelled before it got here: drop it, its
+				 * entry unlinked before the state lets it go
+				 * (a linked idle item is corrupt, M10). */
+				w->next = w->prev = w;
 				if (w_cas(w, &d, w_off(p->id, 0)))
 					break;
 				continue;
