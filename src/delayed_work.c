@@ -61,23 +61,35 @@ void bh__delayed_work_timer_fn(struct bh_timer *t)
 
 /*
  * The caller owns PENDING (state `d`: idle+PENDING or GRABBED): record the
- * target and arm the timer, or queue now for delay 0 (D2).
+ * target and arm the timer, or queue now for delay 0 (D2). False if a
+ * signal handler disabled the item meanwhile (its disable was deferred,
+ * so it counts as done first): left idle and disabled instead.
  */
-static void arm_owned(int cpu, struct bh_workqueue *wq,
+static bool arm_owned(int cpu, struct bh_workqueue *wq,
 		      struct bh_delayed_work *dw, unsigned long delay,
 		      uintptr_t d)
 {
-	bh__self.wq_grabbing = NULL; /* ownership passes on below */
+	unsigned int debt = bh__take_deferred(&dw->work);
+	if (bh_unlikely(debt)) {
+		bh__release_grab(&dw->work, w_disable(d) + debt);
+		return false;
+	}
+	/* Ownership passes to the queue or the timer below; this thread's
+	 * mark goes once the state word says so. */
 	if (!delay) {
 		while (!bh__queue_claimed(cpu, wq, &dw->work, d))
 			d = w_load(&dw->work);
-		return;
+		bh__grab_unmark(&dw->work);
+		bh__wq_apply_deferred_due();
+		return true;
 	}
 	__atomic_store_n(&dw->wq, wq, __ATOMIC_RELAXED);
 	__atomic_store_n(&dw->cpu, cpu, __ATOMIC_RELAXED);
 	uintptr_t nd = (d & ~W_OFF_GRABBED) | W_PENDING | W_OFF_TIMER;
 	/* Release: the callback's acquire of the state sees wq and cpu. */
 	__atomic_store_n(&dw->work.data, nd, __ATOMIC_RELEASE);
+	bh__signal_barrier();
+	bh__grab_unmark(&dw->work);
 	unsigned long expires = bh_jiffies() + delay;
 	if (cpu == BH_WORK_CPU_UNBOUND) {
 		bh_mod_timer(&dw->timer, expires);
@@ -87,6 +99,8 @@ static void arm_owned(int cpu, struct bh_workqueue *wq,
 		dw->timer.expires = expires;
 		bh_add_timer_on(&dw->timer, cpu);
 	}
+	bh__wq_apply_deferred_due();
+	return true;
 }
 
 static bool check_dw(int *cpu, struct bh_workqueue *wq,
@@ -143,12 +157,10 @@ bool bh_queue_delayed_work_on(int cpu, struct bh_workqueue *wq,
 		if (w_disable(d))
 			return false; /* X2 */
 		uintptr_t owned = d | W_PENDING | W_OFF_GRABBED;
-		bh__self.wq_grabbing = w; /* see bh__grab_work() */
-		bh__signal_barrier();
-		if (w_cas(w, &d, owned)) {
-			arm_owned(cpu, wq, dw, delay, owned);
-			return true;
-		}
+		bh__grab_mark(w); /* see bh__grab_work() */
+		if (w_cas(w, &d, owned))
+			return arm_owned(cpu, wq, dw, delay, owned);
+		bh__grab_unmark(w);
 	}
 }
 

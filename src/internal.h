@@ -202,16 +202,19 @@ struct bh__thread {
 	 * this non-zero must not wait for a pool lock) */
 	struct bh__worker *worker;  /* T */
 	unsigned int wq_lock_depth; /* T */
-	/* an item this thread is pushing / owns the pending bit of, and the
-	 * delayed work whose timer callback it runs: a signal handler on the
-	 * same thread must not wait for these to finish */
+	/* an item this thread is pushing, the items it owns the pending bit
+	 * of (innermost last: signal handlers nest), and the delayed work
+	 * whose timer callback it runs: a signal handler on the same thread
+	 * must not wait for these to finish */
 	struct bh_work *wq_pushing;	     /* T */
-	struct bh_work *wq_grabbing;	     /* T */
+	struct bh_work *wq_grabbing[8];	     /* T: NULL above wq_grab_n */
+	unsigned int wq_grab_n;		     /* T */
 	struct bh_delayed_work *wq_timer_fn; /* T */
-	/* disables a signal handler could not apply while this thread held
-	 * a pool lock; applied at the outermost unlock */
-	struct bh_work *wq_defer[16]; /* T */
-	unsigned int wq_defer_n;      /* T */
+	/* disables a signal handler could not apply at once, a slot each
+	 * (NULL: free), and how many slots are taken (a hint for the fast
+	 * path); see bh__wq_apply_deferred() */
+	struct bh_work *wq_defer[16]; /* T, A against nested handlers */
+	unsigned int wq_defer_n;      /* T, A against nested handlers */
 };
 
 extern __thread struct bh__thread bh__self BH__TLS;

@@ -267,31 +267,76 @@ bool bh_schedule_work_on(int cpu, struct bh_work *w)
  * after we took it.
  */
 static enum grab_result grab_locked_out(struct bh_work *w,
-					struct bh_delayed_work *dw,
-					struct bh_work *outer);
+					struct bh_delayed_work *dw, bool outer);
 
 /*
- * While this thread owns an item's PENDING bit (between the grab and the
- * release or re-arm) bh__self.wq_grabbing names it: a signal handler that
- * interrupted that window sees its own thread's grab (the marker it found
- * on entry) and does not wait for it.
+ * While this thread owns an item's PENDING bit (from just before the grab
+ * until the release, or until the state passes to a timer or a queue) the
+ * item is on bh__self.wq_grabbing: a signal handler that interrupted that
+ * window finds its own thread's grab there and does not wait for it.
+ *
+ * A stack, because handlers nest and each may own an item of its own for
+ * a moment. Strictly last in, first out: each level releases what it
+ * grabbed before the level it interrupted goes on. So a handler landing
+ * anywhere in a push or a pop leaves the count as it found it, and plain
+ * loads and stores suffice; the count goes up before the slot is written,
+ * and the slot is cleared before it goes down, so a handler never sees a
+ * stale item in a slot under the count (NULL at worst, owned by no one).
  */
-enum grab_result bh__grab_work(struct bh_work *w, struct bh_delayed_work *dw)
+static bool grab_marked(const struct bh_work *w)
+{
+	const struct bh__thread *s = &bh__self;
+	for (unsigned int i = 0; i < s->wq_grab_n; i++)
+		if (s->wq_grabbing[i] == w)
+			return true;
+	return false;
+}
+
+#define NGRAB (sizeof(bh__self.wq_grabbing) / sizeof(bh__self.wq_grabbing[0]))
+
+void bh__grab_mark(struct bh_work *w)
 {
 	struct bh__thread *s = &bh__self;
-	struct bh_work *outer = s->wq_grabbing;
-	s->wq_grabbing = w;
+	unsigned int n = s->wq_grab_n;
+	if (bh_unlikely(n >= NGRAB)) {
+		BH_WARN_ONCE(1,
+			     "bh: work items grabbed %u deep by nested signal "
+			     "handlers: deeper ones are not marked",
+			     n);
+		return;
+	}
+	s->wq_grab_n = n + 1;
 	bh__signal_barrier();
+	s->wq_grabbing[n] = w;
+	bh__signal_barrier();
+}
+
+void bh__grab_unmark(struct bh_work *w)
+{
+	struct bh__thread *s = &bh__self;
+	unsigned int n = s->wq_grab_n;
+	if (!n || s->wq_grabbing[n - 1] != w)
+		return; /* not marked: nested too deep */
+	s->wq_grabbing[n - 1] = NULL;
+	bh__signal_barrier();
+	s->wq_grab_n = n - 1;
+	bh__signal_barrier();
+}
+
+enum grab_result bh__grab_work(struct bh_work *w, struct bh_delayed_work *dw)
+{
+	bool outer = grab_marked(w);
+	bh__grab_mark(w);
 	enum grab_result r = grab_locked_out(w, dw, outer);
-	bh__signal_barrier();
-	if (r != GRAB_IDLE && r != GRAB_PENDING)
-		s->wq_grabbing = outer;
+	if (r != GRAB_IDLE && r != GRAB_PENDING) {
+		bh__grab_unmark(w);
+		bh__wq_apply_deferred_due();
+	}
 	return r;
 }
 
 static enum grab_result grab_locked_out(struct bh_work *w,
-					struct bh_delayed_work *dw,
-					struct bh_work *outer)
+					struct bh_delayed_work *dw, bool outer)
 {
 	struct bh__thread *s = &bh__self;
 	for (unsigned int spins = 0;; spins++) {
@@ -309,7 +354,7 @@ static enum grab_result grab_locked_out(struct bh_work *w,
 				continue;
 			}
 			if (d & W_OFF_GRABBED) {
-				if (outer == w)
+				if (outer)
 					return GRAB_BUSY;
 				bh__cpu_relax();
 				continue;
@@ -385,10 +430,15 @@ static enum grab_result grab_locked_out(struct bh_work *w,
 /* Leave the grabbed state: idle with disable depth `disable`. */
 void bh__release_grab(struct bh_work *w, unsigned int disable)
 {
-	bh__self.wq_grabbing = NULL;
+	unsigned int debt = bh__take_deferred(w);
+	disable =
+		disable + debt > W_DISABLE_MAX ? W_DISABLE_MAX : disable + debt;
 	uintptr_t d = w_load(w);
 	uintptr_t nd = w_off(w_pool_id(d), disable);
 	__atomic_store_n(&w->data, nd, __ATOMIC_RELEASE);
+	bh__signal_barrier();
+	bh__grab_unmark(w);
+	bh__wq_apply_deferred_due();
 }
 
 static unsigned int disable_inc(unsigned int depth)
@@ -406,6 +456,39 @@ static unsigned int depth_of(const struct bh_work *w)
 	return w_disable(w_load(w));
 }
 
+/*
+ * The deferred-disable slots. Handlers nest, and one can land while the
+ * code it interrupted is halfway through these, so every change is one
+ * atomic instruction on one slot (a signal arrives between instructions):
+ * a slot is taken by CAS from NULL and given back by CAS to NULL, whoever
+ * wins owning what was in it. No ordering with other threads is needed,
+ * only with this thread's handlers, so relaxed suffices.
+ */
+#define NDEFER (sizeof(bh__self.wq_defer) / sizeof(bh__self.wq_defer[0]))
+
+static bool defer_disable(struct bh__thread *s, struct bh_work *w)
+{
+	for (unsigned int i = 0; i < NDEFER; i++) {
+		struct bh_work *none = NULL;
+		if (__atomic_compare_exchange_n(&s->wq_defer[i], &none, w,
+						false, __ATOMIC_RELAXED,
+						__ATOMIC_RELAXED)) {
+			__atomic_fetch_add(&s->wq_defer_n, 1, __ATOMIC_RELAXED);
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool undefer(struct bh__thread *s, unsigned int i, struct bh_work *w)
+{
+	if (!__atomic_compare_exchange_n(&s->wq_defer[i], &w, NULL, false,
+					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return false;
+	__atomic_fetch_sub(&s->wq_defer_n, 1, __ATOMIC_RELAXED);
+	return true;
+}
+
 static bool cancel_common(struct bh_work *w, struct bh_delayed_work *dw,
 			  bool disable)
 {
@@ -418,25 +501,45 @@ static bool cancel_common(struct bh_work *w, struct bh_delayed_work *dw,
 	}
 	if (r == GRAB_BAD)
 		return false;
-	if (disable) {
-		/* The depth goes in when this thread leaves its section. */
-		if (s->wq_defer_n <
-		    sizeof(s->wq_defer) / sizeof(s->wq_defer[0]))
-			s->wq_defer[s->wq_defer_n++] = w;
-		else
-			BH_WARN_ONCE(1, "bh: too many disable_work() calls "
-					"from one signal handler");
-	}
+	if (disable && !defer_disable(s, w))
+		BH_WARN_ONCE(1, "bh: too many disable_work() calls from "
+				"signal handlers interrupting one thread");
 	return r == GRAB_TOMB;
+}
+
+/*
+ * A disable from a signal handler that could not be done at once, because
+ * the thread it interrupted holds a pool lock or owns the item's PENDING
+ * bit, waits on this thread's list until that ends: as if the handler had
+ * run just after, as an interrupt would in the kernel, where that window
+ * has irqs off. An item this thread owns gets its disables when it is
+ * released (bh__release_grab) or would be armed or queued (arm_owned,
+ * which then leaves it disabled instead); the others at the outermost
+ * unlock.
+ */
+unsigned int bh__take_deferred(struct bh_work *w)
+{
+	struct bh__thread *s = &bh__self;
+	unsigned int n = 0;
+	if (bh_likely(!__atomic_load_n(&s->wq_defer_n, __ATOMIC_RELAXED)))
+		return 0;
+	for (unsigned int i = 0; i < NDEFER; i++)
+		if (__atomic_load_n(&s->wq_defer[i], __ATOMIC_RELAXED) == w &&
+		    undefer(s, i, w))
+			n++;
+	return n;
 }
 
 /* Called by bh__pool_unlock() users at the outermost unlock. */
 void bh__wq_apply_deferred(void)
 {
 	struct bh__thread *s = &bh__self;
-	while (!s->wq_lock_depth && s->wq_defer_n) {
-		struct bh_work *w = s->wq_defer[--s->wq_defer_n];
-		cancel_common(w, NULL, true);
+	for (unsigned int i = 0; i < NDEFER && !s->wq_lock_depth; i++) {
+		struct bh_work *w =
+			__atomic_load_n(&s->wq_defer[i], __ATOMIC_RELAXED);
+		/* An item this thread owns gets it at its release. */
+		if (w && !grab_marked(w) && undefer(s, i, w))
+			cancel_common(w, NULL, true);
 	}
 }
 
@@ -472,8 +575,23 @@ bool bh_enable_work(struct bh_work *w)
 {
 	if (!check_work(w, "bh_enable_work"))
 		return false;
-	for (;;) {
+	for (unsigned int spins = 0;; spins++) {
 		uintptr_t d = w_load(w);
+		if ((d & (W_PWQ | W_PENDING | W_OFF_GRABBED)) ==
+			    (W_PENDING | W_OFF_GRABBED) &&
+		    !grab_marked(w)) {
+			/*
+			 * Another thread's grab (a cancel or disable in
+			 * progress, whose outcome may be the very disable
+			 * this enable pays back): wait for it, as the
+			 * kernel's enable_work() does by grabbing first.
+			 */
+			if (spins > 64)
+				sched_yield();
+			else
+				bh__cpu_relax();
+			continue;
+		}
 		if ((d & W_PWQ) || (d & W_PENDING))
 			return false; /* queued: it was not disabled */
 		if (!w_disable(d)) {

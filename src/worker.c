@@ -154,8 +154,7 @@ void bh__pool_unlock(struct bh__pool *p, unsigned long flags)
 	bh__signal_barrier();
 	bh__self.wq_lock_depth--;
 	bh_local_irq_restore(flags);
-	if (bh_unlikely(bh__self.wq_defer_n) && !bh__self.wq_lock_depth)
-		bh__wq_apply_deferred();
+	bh__wq_apply_deferred_due();
 }
 
 /* ---- producers' side (lock-free) ----------------------------------------- */

@@ -280,10 +280,25 @@ enum grab_result {
 };
 /* Take `w` out of the pending state (the kernel's try_to_grab_pending). */
 enum grab_result bh__grab_work(struct bh_work *w, struct bh_delayed_work *dw);
-/* Leave the grabbed state: idle with disable depth `disable`. */
+/* Leave the grabbed state: idle with disable depth `disable` (plus the
+ * disables signal handlers deferred while this thread owned it). */
 void bh__release_grab(struct bh_work *w, unsigned int disable);
+/* This thread owns (or stops owning) `w`'s PENDING bit: see work.c. */
+void bh__grab_mark(struct bh_work *w);
+void bh__grab_unmark(struct bh_work *w);
+/* Take this thread's deferred disables of `w`: how many there were. */
+unsigned int bh__take_deferred(struct bh_work *w);
 /* Disables deferred by signal handlers, applied at the last unlock. */
 void bh__wq_apply_deferred(void);
+/* The same, at the end of an operation that owned an item: a handler may
+ * have deferred one after the owner took its debts. */
+static inline void bh__wq_apply_deferred_due(void)
+{
+	if (bh_unlikely(
+		    __atomic_load_n(&bh__self.wq_defer_n, __ATOMIC_RELAXED)) &&
+	    !bh__self.wq_lock_depth)
+		bh__wq_apply_deferred();
+}
 bool bh__wq_pwq_registered(const struct bh__pwq *pwq);
 
 /* Flush barrier (a work item on the flusher's stack). */
