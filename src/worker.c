@@ -173,17 +173,17 @@ void bh__pool_kick(struct bh__pool *p)
 							: BH_TASKLET_SOFTIRQ);
 		return;
 	}
+	/* A pool that has called for help: its manager is retrying worker
+	 * creation, counted as running, so the test below would return
+	 * before the rescuers hear of the new item. */
+	if (bh_unlikely(__atomic_load_n(&p->mayday, __ATOMIC_RELAXED)))
+		wake_rescuers();
 	/*
 	 * Seq-cst, pairing with the worker that goes idle: it publishes
 	 * itself in nr_idle_waiting (or gives up nr_running) and then looks
 	 * at `incoming`; we pushed on `incoming` and then look at these. One
 	 * of the two sees the other.
 	 */
-	/* A pool that has called for help: its manager is retrying worker
-	 * creation, counted as running, so the test below would return
-	 * before the rescuers hear of the new item. */
-	if (bh_unlikely(__atomic_load_n(&p->mayday, __ATOMIC_RELAXED)))
-		wake_rescuers();
 	if (p->managed && __atomic_load_n(&p->nr_running, __ATOMIC_SEQ_CST))
 		return;
 	if (__atomic_load_n(&p->nr_idle_waiting, __ATOMIC_SEQ_CST) > 0) {
