@@ -11,6 +11,7 @@
 #include "bh/context.h"
 #include "bh/delay.h"
 #include "bh/export.h"
+#include "bh/irq.h"
 #include "bh/jiffies.h"
 #include "bh/log.h"
 #include "bh/mutex.h"

@@ -387,6 +387,10 @@ struct bh__hardirq {
 };
 int bh__hardirq_run(struct bh__hardirq *h, bool in_signal);
 
+/* Interrupt lines (irq_manage.c): reset at bh_init(), freed at shutdown. */
+void bh__irq_init(void);
+void bh__irq_shutdown(void);
+
 #pragma GCC visibility pop
 
 #endif

@@ -337,6 +337,7 @@ int bh_init(const struct bh_config *cfg)
 	bh__softirq_install(BH_HI_SOFTIRQ, bh__bh_vector);
 	bh__softirq_install(BH_TASKLET_SOFTIRQ, bh__bh_vector);
 	bh__softirq_install(BH_TIMER_SOFTIRQ, bh__timer_action);
+	bh__irq_init();
 
 	__atomic_store_n(&bh__rt.state, BH__RUNNING, __ATOMIC_RELEASE);
 	__atomic_store_n(&bh__rt.live, 1, __ATOMIC_RELEASE);
@@ -375,6 +376,8 @@ int bh_shutdown(void)
 		return -ENXIO;
 	if (!bh_might_sleep())
 		return -EDEADLK;
+	/* Top halves first: what they queue is then drained below. */
+	bh__irq_shutdown();
 
 	/* U6: queued work runs first, while the softirq threads still
 	 * run BH items and fire timers for delayed work. */
