@@ -31,14 +31,17 @@ struct irq_frame {
 static __thread struct irq_frame *cur_frames BH__TLS;
 
 /*
- * Events that came while this thread ran handlers (interrupts are off
- * then): latched as PENDING on their line, and noted here for the
- * outermost flow to run once its handlers are done, as a CPU takes an
+ * Events that came while this thread was delivering one (its handlers run
+ * with interrupts off): latched as PENDING on their line, and noted here
+ * for the outermost delivery to deliver once it is done, as a CPU takes an
  * interrupt left pending in its controller when it turns interrupts back
- * on. A bitmap changed by single atomic RMWs, because a signal handler of
- * this thread may add to it at any instruction.
+ * on. (context.c's held list would keep them until the thread's next
+ * local_irq_restore(), which a handler's thread may never make.) A bitmap
+ * changed by single atomic RMWs, because a signal handler of this thread
+ * may add to it at any instruction.
  */
 static __thread uint64_t deferred[BH_NR_IRQS / 64] BH__TLS;
+static __thread unsigned int delivering BH__TLS; /* deliver_with() depth */
 
 static unsigned int desc_irq(const struct bh__irq_desc *d)
 {
@@ -271,24 +274,6 @@ static void kick_stranded(int cpu)
 	bh__wakeup_ksoftirqd(&bh__cpus[cpu]);
 }
 
-static void flow(struct bh__irq_desc *d, bool replay);
-
-/* The outermost flow of this thread: run the events deferred meanwhile. */
-static void run_deferred(void)
-{
-	for (unsigned int w = 0; w < BH_NR_IRQS / 64; w++) {
-		uint64_t bits;
-		/* Relaxed: this thread's own word (and its signal handlers').
-		 */
-		while ((bits = __atomic_exchange_n(&deferred[w], 0,
-						   __ATOMIC_RELAXED))) {
-			for (unsigned int b = 0; b < 64; b++)
-				if (bits & (1ull << b))
-					flow(&bh__irq_descs[w * 64 + b], true);
-		}
-	}
-}
-
 /* An event for `d` while this thread runs handlers: latch it. */
 static void defer(struct bh__irq_desc *d)
 {
@@ -335,8 +320,6 @@ static void flow(struct bh__irq_desc *d, bool replay)
 	bh__irq_wake_syncers(d);
 	if (entry_pin != cpu + 1)
 		kick_stranded(cpu);
-	if (!cur_frames)
-		run_deferred();
 }
 
 static void flow_deliver(void *arg)
@@ -361,18 +344,40 @@ void bh__irq_desc_init(struct bh__irq_desc *d)
  * have it held if this thread has interrupts off (U4).
  */
 static void deliver_with(struct bh__irq_desc *d, struct bh__hardirq *h,
+			 bool in_signal);
+
+/* The outermost delivery: deliver what was deferred meanwhile (now, or
+ * held by context.c if the thread itself has interrupts off). */
+static void deliver_deferred(bool in_signal)
+{
+	for (unsigned int w = 0; w < BH_NR_IRQS / 64; w++) {
+		uint64_t bits;
+		/* Relaxed: this thread's own word (and its signal handlers').
+		 */
+		while ((bits = __atomic_exchange_n(&deferred[w], 0,
+						   __ATOMIC_RELAXED))) {
+			for (unsigned int b = 0; b < 64; b++) {
+				struct bh__irq_desc *d =
+					&bh__irq_descs[w * 64 + b];
+				if (bits & (1ull << b))
+					deliver_with(d, &d->replay, in_signal);
+			}
+		}
+	}
+}
+
+static void deliver_with(struct bh__irq_desc *d, struct bh__hardirq *h,
 			 bool in_signal)
 {
 	struct bh__thread *s = &bh__self;
-	if (cur_frames && s->irqs_off) {
-		/* From a handler (or a signal landing in one): the held list
-		 * of context.c is only replayed by a restore, which a handler
-		 * never makes, so the flow itself runs it when done. */
+	if (delivering && s->irqs_off) {
+		/* From a handler, or a signal landing in a delivery. */
 		defer(d);
 		return;
 	}
 	int cpu = __atomic_load_n(&d->cpu, __ATOMIC_RELAXED);
 	int outer = s->atomic_cpu1;
+	delivering++;
 	bh__signal_barrier();
 	s->atomic_cpu1 = cpu + 1;
 	bh__signal_barrier();
@@ -380,7 +385,11 @@ static void deliver_with(struct bh__irq_desc *d, struct bh__hardirq *h,
 	bh__signal_barrier();
 	s->atomic_cpu1 = outer;
 	bh__signal_barrier();
+	delivering--;
+	bh__signal_barrier();
 	kick_stranded(cpu);
+	if (!delivering)
+		deliver_deferred(in_signal);
 }
 
 void bh__irq_deliver(struct bh__irq_desc *d, bool in_signal)

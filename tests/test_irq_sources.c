@@ -312,6 +312,50 @@ static void test_signal_line_and_irqs_off_holding(void **state)
 	th_shutdown();
 }
 
+static unsigned long outer_done, b_runs, b_saw_outer_done;
+
+static bh_irqreturn_t b_handler(int irq, void *dev_id)
+{
+	(void)irq;
+	(void)dev_id;
+	b_saw_outer_done = th_ld(&outer_done);
+	th_inc(&b_runs);
+	return BH_IRQ_HANDLED;
+}
+
+static bh_irqreturn_t a_handler(int irq, void *dev_id)
+{
+	(void)irq;
+	(void)dev_id;
+	raise(SIGUSR2); /* lands here, in hardirq with irqs off */
+	raise(SIGUSR2);
+	th_st(&outer_done, th_ld(&b_runs) ? 2 : 1);
+	return BH_IRQ_HANDLED;
+}
+
+/*
+ * Issue 4 / U4: a signal line that fires while this thread runs another
+ * line's handler (interrupts off) is not run inside it, and not left held
+ * until some later restore: it runs once that handler's delivery ends.
+ */
+static void test_signal_during_handler_runs_after_it(void **state)
+{
+	(void)state;
+	outer_done = b_runs = b_saw_outer_done = 0;
+	assert_int_equal(bh_request_irq(28, a_handler, 0, "outer", NULL), 0);
+	assert_int_equal(bh_request_irq(29, b_handler, 0, "sig2", NULL), 0);
+	assert_int_equal(bh_irq_bind_signal(29, SIGUSR2), 0);
+	assert_int_equal(bh_raise_irq(28), 0);
+	assert_int_equal(th_ld(&outer_done), 1);
+	assert_int_equal(th_ld(&b_runs), 1);
+	assert_int_equal(b_saw_outer_done, 1);
+	assert_int_equal(bh_irq_unbind(29), 0);
+	bh_free_irq(28, NULL);
+	bh_free_irq(29, NULL);
+	th_set_handler(SIGUSR2, SIG_IGN);
+	th_shutdown();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -327,6 +371,9 @@ int main(void)
 						th_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_signal_line_and_irqs_off_holding, setup,
+			th_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_signal_during_handler_runs_after_it, setup,
 			th_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
