@@ -21,7 +21,8 @@
  * (a NULL or uninitialised tasklet, no runtime), the error is dropped here;
  * the library has already warned about it (SPEC U9).
  *
- * Top halves (request_irq, irqreturn_t) are not part of this header yet.
+ * Top halves (request_irq, irqreturn_t, IRQF_*) are at the end: see
+ * <bh/irq.h> for what a line is bound to and how it fires.
  */
 #ifndef BH_COMPAT_LINUX_INTERRUPT_H
 #define BH_COMPAT_LINUX_INTERRUPT_H
@@ -29,6 +30,7 @@
 #include <stdbool.h>
 
 #include <bh/context.h>
+#include <bh/irq.h>
 #include <bh/runtime.h>
 #include <bh/softirq.h>
 #include <bh/tasklet.h>
@@ -290,5 +292,76 @@ static inline void tasklet_unlock(struct tasklet_struct *t)
 {
 	bh_tasklet_unlock(t);
 }
+
+/* ---- top halves -------------------------------------------------------- */
+
+typedef bh_irqreturn_t irqreturn_t;
+typedef bh_irq_handler_t irq_handler_t;
+
+#define IRQ_NONE	BH_IRQ_NONE
+#define IRQ_HANDLED	BH_IRQ_HANDLED
+#define IRQ_WAKE_THREAD BH_IRQ_WAKE_THREAD
+#define IRQ_RETVAL(x)	((x) ? IRQ_HANDLED : IRQ_NONE)
+
+#define IRQF_TRIGGER_NONE    BH_IRQF_TRIGGER_NONE
+#define IRQF_TRIGGER_RISING  BH_IRQF_TRIGGER_RISING
+#define IRQF_TRIGGER_FALLING BH_IRQF_TRIGGER_FALLING
+#define IRQF_TRIGGER_HIGH    BH_IRQF_TRIGGER_HIGH
+#define IRQF_TRIGGER_LOW     BH_IRQF_TRIGGER_LOW
+#define IRQF_TRIGGER_MASK    BH_IRQF_TRIGGER_MASK
+#define IRQF_SHARED	     BH_IRQF_SHARED
+#define IRQF_PROBE_SHARED    BH_IRQF_PROBE_SHARED
+#define IRQF_NOBALANCING     BH_IRQF_NOBALANCING
+#define IRQF_ONESHOT	     BH_IRQF_ONESHOT
+#define IRQF_NO_SUSPEND	     BH_IRQF_NO_SUSPEND
+#define IRQF_NO_THREAD	     BH_IRQF_NO_THREAD
+#define IRQF_NO_AUTOEN	     BH_IRQF_NO_AUTOEN
+
+static inline int request_threaded_irq(unsigned int irq, irq_handler_t handler,
+				       irq_handler_t thread_fn,
+				       unsigned long flags, const char *name,
+				       void *dev)
+{
+	return bh_request_threaded_irq(irq, handler, thread_fn, flags, name,
+				       dev);
+}
+
+static inline int request_irq(unsigned int irq, irq_handler_t handler,
+			      unsigned long flags, const char *name, void *dev)
+{
+	return bh_request_irq(irq, handler, flags, name, dev);
+}
+
+/* Returns the name given at request time, or NULL (with a WARN). */
+static inline const void *free_irq(unsigned int irq, void *dev_id)
+{
+	return bh_free_irq(irq, dev_id);
+}
+
+/* The kernel's are void; a bad line has been reported (SPEC U9). */
+static inline void disable_irq(unsigned int irq)
+{
+	(void)bh_disable_irq(irq);
+}
+
+static inline void disable_irq_nosync(unsigned int irq)
+{
+	(void)bh_disable_irq_nosync(irq);
+}
+
+static inline void enable_irq(unsigned int irq)
+{
+	(void)bh_enable_irq(irq);
+}
+
+static inline void synchronize_irq(unsigned int irq)
+{
+	(void)bh_synchronize_irq(irq);
+}
+
+/*
+ * irq_set_affinity() takes a struct cpumask in the kernel; there is none
+ * here, so the native bh_irq_set_affinity(irq, cpu) is the spelling.
+ */
 
 #endif
