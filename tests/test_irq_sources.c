@@ -25,7 +25,7 @@ static unsigned long fd_report_seen;
 static void flag_sink(void *arg, int level, const char *text, size_t len)
 {
 	th_log_sink(arg, level, text, len);
-	if (memmem(text, len, "disabling IRQ #23", 17))
+	if (memmem(text, len, "disabling IRQ #", 15))
 		th_st(&fd_report_seen, 1);
 }
 
@@ -222,6 +222,38 @@ static void test_closed_fd_is_diagnosed(void **state)
 	th_shutdown();
 }
 
+/* Issue 4: a pty whose other side hangs up (EPOLLHUP) is reported and
+ * its line disabled, after the handler has had the bytes that came
+ * before the hang-up. */
+static void test_hangup_is_diagnosed(void **state)
+{
+	(void)state;
+	static int master;
+	pty_bytes = 0;
+	master = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK);
+	assert_true(master >= 0);
+	assert_int_equal(grantpt(master), 0);
+	assert_int_equal(unlockpt(master), 0);
+	int slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+	assert_true(slave >= 0);
+	assert_int_equal(bh_request_irq(30, pty_handler, 0, "hup", &master), 0);
+	assert_int_equal(bh_irq_bind_fd(30, master, 0), 0);
+	assert_int_equal(write(slave, "bye\n", 4), 4);
+	assert_true(th_wait_ge(&pty_bytes, 4));
+	close(slave);
+	assert_true(th_wait_ge(&fd_report_seen, 1));
+	char expect[96];
+	snprintf(expect, sizeof(expect),
+		 "bh: irq 30 (hup): fd %d hung up (EPOLLHUP); disabling IRQ "
+		 "#30",
+		 master);
+	assert_true(th_log_has(expect));
+	assert_int_equal(bh_irq_unbind(30), 0);
+	assert_string_equal(bh_free_irq(30, &master), "hup");
+	close(master);
+	th_shutdown();
+}
+
 /* Bad fd arguments. */
 static void test_bind_errors(void **state)
 {
@@ -367,6 +399,8 @@ int main(void)
 						th_teardown),
 		cmocka_unit_test_setup_teardown(test_closed_fd_is_diagnosed,
 						setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_hangup_is_diagnosed, setup,
+						th_teardown),
 		cmocka_unit_test_setup_teardown(test_bind_errors, setup,
 						th_teardown),
 		cmocka_unit_test_setup_teardown(
