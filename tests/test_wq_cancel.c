@@ -202,6 +202,8 @@ static void test_c10_cancel_sync_waits_for_running(void **state)
 	wqt_start_held(&a, 0);
 
 	wqt_call_start(&ca, wqt_cancel_work_sync, &a.w);
+	/* It has taken the item: asleep now means waiting for the run. */
+	assert_true(wqt_wait_disabled(&a.w, 1));
 	wqt_call_assert_asleep(&ca);
 	bh_complete(&a.go);
 	assert_false(wqt_call_join(&ca));
@@ -305,6 +307,8 @@ static void test_c11_requeue_fails_during_cancel_sync(void **state)
 	wqt_start_held(&looper, 0);
 
 	wqt_call_start(&ca, wqt_cancel_work_sync, &looper.w);
+	/* The call's disable is seen, not inferred from its sleep. */
+	assert_true(wqt_wait_disabled(&looper.w, 1));
 	wqt_call_assert_asleep(&ca);
 	assert_false(bh_queue_work(wq, &looper.w));
 	assert_false(bh_work_pending(&looper.w));
@@ -364,6 +368,12 @@ static void test_c12_concurrent_cancel_sync(void **state)
 
 	for (int i = 0; i < NCANCEL; i++)
 		wqt_call_start(&ca[i], wqt_cancel_work_sync, &a.w);
+	/*
+	 * Every call has taken the item (one of them its pending instance)
+	 * and disabled it before the run is let go: else the pending
+	 * instance could run, held, and no call return true.
+	 */
+	assert_true(wqt_wait_disabled(&a.w, NCANCEL));
 	for (int i = 0; i < NCANCEL; i++)
 		wqt_call_assert_asleep(&ca[i]);
 	bh_complete(&a.go);
@@ -427,14 +437,21 @@ static void test_c12_cancel_sync_callers_stress(void **state)
 }
 
 static struct wqt_spin spin;
-static unsigned long calling;
+static unsigned long calling, saw_call;
 
+/*
+ * Lets the spinning callback go once the call has taken the item (it is
+ * disabled while the call busy-waits), seen on the item rather than hoped
+ * for after some yields, which a loaded machine can stretch past the
+ * callback's bound. Releases even on timeout, so nothing hangs; the test
+ * checks saw_call.
+ */
 static void *releaser(void *arg)
 {
 	(void)arg;
 	th_wait_ge(&calling, 1);
-	for (int i = 0; i < 1000; i++)
-		sched_yield(); /* likely inside the call by now; either is ok */
+	if (wqt_wait_disabled(&spin.w, 1))
+		th_st(&saw_call, 1);
 	th_st(&spin.release, 1);
 	return NULL;
 }
@@ -451,7 +468,7 @@ static void test_c13_bh_cancel_sync_from_atomic(void **state)
 
 	setup_wq(false, BH_WQ_BH, 0);
 	wqt_spin_init(&spin);
-	calling = 0;
+	calling = saw_call = 0;
 	assert_true(bh_queue_work(wq, &spin.w)); /* ksoftirqd/0 runs it */
 	assert_true(th_wait_ge(&spin.started, 1));
 	assert_int_equal(bh_thread_set_cpu(1), 0);
@@ -463,6 +480,7 @@ static void test_c13_bh_cancel_sync_from_atomic(void **state)
 	unsigned long fin = th_ld(&spin.finished);
 	bh_local_bh_enable();
 	assert_true(th_join(rel));
+	assert_int_equal(th_ld(&saw_call), 1);
 	assert_false(r);
 	assert_int_equal(fin, 1);
 	assert_int_equal(bh_work_busy(&spin.w), 0);
@@ -475,7 +493,7 @@ static void test_c13_bh_cancel_sync_from_atomic(void **state)
 	assert_true(bh_queue_work(wq, &spin.w));
 	assert_true(th_wait_ge(&spin.started, 1));
 	assert_int_equal(bh_thread_set_cpu(1), 0);
-	calling = 0;
+	calling = saw_call = 0;
 	assert_int_equal(pthread_create(&rel, NULL, releaser, NULL), 0);
 	bh_local_bh_disable();
 	th_st(&calling, 1);
@@ -483,6 +501,7 @@ static void test_c13_bh_cancel_sync_from_atomic(void **state)
 	fin = th_ld(&spin.finished);
 	bh_local_bh_enable();
 	assert_true(th_join(rel));
+	assert_int_equal(th_ld(&saw_call), 1);
 	assert_false(r);
 	assert_int_equal(fin, 1);
 	assert_true(bh_enable_work(&spin.w));

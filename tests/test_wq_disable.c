@@ -193,6 +193,8 @@ static void test_x4_disable_sync_waits_for_running(void **state)
 	wqt_start_held(&a, 0);
 
 	wqt_call_start(&ca, wqt_disable_work_sync, &a.w);
+	/* The call's disable is seen, not inferred from its sleep. */
+	assert_true(wqt_wait_disabled(&a.w, 1));
 	wqt_call_assert_asleep(&ca);
 	assert_false(bh_queue_work(wq, &a.w));
 	bh_complete(&a.go);
@@ -206,6 +208,9 @@ static void test_x4_disable_sync_waits_for_running(void **state)
 	wqt_start_held(&a, 0);
 	assert_true(bh_queue_work(wq, &a.w));
 	wqt_call_start(&ca, wqt_disable_work_sync, &a.w);
+	/* Taken and disabled before the run is let go, which would
+	 * otherwise start the pending instance. */
+	assert_true(wqt_wait_disabled(&a.w, 1));
 	wqt_call_assert_asleep(&ca);
 	bh_complete(&a.go);
 	assert_true(wqt_call_join(&ca));
@@ -346,6 +351,8 @@ static void test_x6_disable_delayed_sync(void **state)
 	assert_true(bh_queue_delayed_work(wq, &da.dw, 0));
 	assert_true(th_wait_ge(&da.started, 1));
 	wqt_call_start(&ca, wqt_disable_delayed_work_sync, &da.dw);
+	/* The call's disable is seen, not inferred from its sleep. */
+	assert_true(wqt_wait_disabled(&da.dw.work, 1));
 	wqt_call_assert_asleep(&ca);
 	assert_false(bh_queue_delayed_work(wq, &da.dw, 0));
 	bh_complete(&da.go);

@@ -23,6 +23,9 @@
 
 #include <bh/workqueue.h>
 
+/* The layout of the item's state word, to observe what a call has done. */
+#include "workqueue_internal.h"
+
 /* Long enough to mean "never" for a held callback; bounded all the same. */
 #define WQT_GATE_MS 10000u
 
@@ -153,7 +156,11 @@ static inline void wqt_call_start(struct wqt_call *c, bool (*fn)(void *),
 	assert_int_equal(pthread_create(&c->th, NULL, wqt__call_main, c), 0);
 }
 
-/* The caller is asleep: in the call, the only place it can block. */
+/*
+ * The caller is asleep in the call and has not returned. That it sleeps
+ * says nothing of how far the call got: wait for its effect on the item
+ * first (wqt_wait_disabled, wqt_wait_not_pending), then assert this.
+ */
 static inline void wqt_call_assert_asleep(struct wqt_call *c)
 {
 	assert_true(th_wait_ge(&c->tid, 1));
@@ -176,6 +183,34 @@ static inline bool wqt_wait_not_pending(struct bh_work *w)
 		sched_yield();
 	}
 	return true;
+}
+
+/*
+ * Bounded wait until `w` is observably disabled at least `depth` deep:
+ * off every queue, not pending, and its disable depth reached. This is
+ * what cancel_work_sync and disable_work_sync (and the delayed forms) have
+ * done before they wait for a running callback (C11, X4): seeing it is
+ * what makes a queue_work that follows fail, which a caller merely seen
+ * asleep does not promise (it may sleep on a pool lock before that).
+ * Once seen it holds while the callback is held: only the call's own
+ * enable, after that wait, or the test lowers the depth. No assertion
+ * inside; false on timeout.
+ */
+static inline bool wqt_wait_disabled(const struct bh_work *w,
+				     unsigned int depth)
+{
+	uint64_t deadline = th_now_ns() + TH_WAIT_NS;
+
+	for (;;) {
+		uintptr_t d = w_load(w);
+
+		if (!(d & (W_PWQ | W_PENDING)) && (d & W_INIT) &&
+		    w_disable(d) >= depth)
+			return true;
+		if (th_now_ns() > deadline)
+			return false;
+		sched_yield();
+	}
 }
 
 static inline bool wqt_call_join(struct wqt_call *c)
