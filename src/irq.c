@@ -103,6 +103,7 @@ static void list_handlers(struct bh__irq_desc *d, char *buf, size_t len)
 {
 	size_t at = 0;
 	buf[0] = '\0';
+	/* Acquire: an action's fields were written before it was linked. */
 	for (struct bh__irq_action *a =
 		     __atomic_load_n(&d->action, __ATOMIC_ACQUIRE);
 	     a && at < len; a = __atomic_load_n(&a->next, __ATOMIC_ACQUIRE)) {
@@ -209,6 +210,7 @@ static bool claim(struct bh__irq_desc *d, bool replay)
 	/* SEQ_CST: ordered after free_irq's unlink (see bh_free_irq()). */
 	if (!__atomic_load_n(&d->action, __ATOMIC_SEQ_CST))
 		return false;
+	/* Relaxed: a first guess for the CAS below. */
 	uint64_t old = __atomic_load_n(&d->state, __ATOMIC_RELAXED);
 	for (;;) {
 		if (replay && !(old & BH__IRQS_PENDING))
@@ -236,6 +238,8 @@ static bool claim(struct bh__irq_desc *d, bool replay)
  */
 static bool release(struct bh__irq_desc *d)
 {
+	/* Relaxed: a first guess for the CAS below; the action load is
+	 * only a hint too (a free waits for this release anyway). */
 	uint64_t old = __atomic_load_n(&d->state, __ATOMIC_RELAXED);
 	for (;;) {
 		bool again = (old & BH__IRQS_PENDING) &&
@@ -291,6 +295,7 @@ static void defer(struct bh__irq_desc *d)
 static void flow(struct bh__irq_desc *d, bool replay)
 {
 	struct bh__thread *s = &bh__self;
+	/* Relaxed: affinity is a placement hint; nothing hangs on it. */
 	int cpu = __atomic_load_n(&d->cpu, __ATOMIC_RELAXED);
 	int entry_pin = s->atomic_cpu1;
 	if (!claim(d, replay))
@@ -375,6 +380,7 @@ static void deliver_with(struct bh__irq_desc *d, struct bh__hardirq *h,
 		defer(d);
 		return;
 	}
+	/* Relaxed: as in flow(). */
 	int cpu = __atomic_load_n(&d->cpu, __ATOMIC_RELAXED);
 	int outer = s->atomic_cpu1;
 	delivering++;
@@ -423,6 +429,7 @@ int bh_raise_irq(unsigned int irq)
 
 void bh__irq_disable_nosync(struct bh__irq_desc *d)
 {
+	/* Relaxed: a first guess for the CAS below. */
 	uint64_t old = __atomic_load_n(&d->state, __ATOMIC_RELAXED);
 	for (;;) {
 		if ((old & BH__IRQS_DEPTH_MASK) == BH__IRQS_DEPTH_MASK) {
@@ -464,6 +471,7 @@ int bh_enable_irq(unsigned int irq)
 	if (err)
 		return err;
 	struct bh__irq_desc *d = &bh__irq_descs[irq];
+	/* Relaxed: a first guess for the CAS below. */
 	uint64_t old = __atomic_load_n(&d->state, __ATOMIC_RELAXED);
 	for (;;) {
 		if (!(old & BH__IRQS_DEPTH_MASK)) {
@@ -495,6 +503,7 @@ void bh__irq_finalize_oneshot(struct bh__irq_desc *d, struct bh__irq_action *a)
 
 static const char *first_name(struct bh__irq_desc *d)
 {
+	/* Acquire: an action's fields were written before it was linked. */
 	struct bh__irq_action *a =
 		__atomic_load_n(&d->action, __ATOMIC_ACQUIRE);
 	return a && a->name ? a->name : "?";

@@ -57,6 +57,7 @@ static unsigned int desc_irq(const struct bh__irq_desc *d)
 
 static const char *line_name(struct bh__irq_desc *d)
 {
+	/* Acquire: pairs with the request's release link (its name). */
 	struct bh__irq_action *a =
 		__atomic_load_n(&d->action, __ATOMIC_ACQUIRE);
 	return a && a->name ? a->name : "no handler";
@@ -69,6 +70,7 @@ static void broken(struct bh__irq_desc *d, const char *why, int err)
 	if (__atomic_exchange_n(&d->fd_broken, 1, __ATOMIC_SEQ_CST))
 		return;
 	unsigned int irq = desc_irq(d);
+	/* Relaxed: only printed. */
 	int fd = __atomic_load_n(&d->fd, __ATOMIC_RELAXED);
 	if (err)
 		BH_WARN(1,
@@ -87,9 +89,12 @@ void bh__irq_fd_rearm(struct bh__irq_desc *d, bool holder)
 	uint64_t busy = holder ? BH__IRQS_ARMED | BH__IRQS_DEPTH_MASK |
 					 BH__IRQS_ONESHOT_MASK
 			       : BH__IRQS_ARMED | BH__IRQS_BLOCKED;
+	/* Acquire: pairs with the bind's release of src (fd, events). */
 	int src = __atomic_load_n(&d->src, __ATOMIC_ACQUIRE);
 	if (src != BH__IRQ_SRC_FD && src != BH__IRQ_SRC_TIMER)
 		return;
+	/* Relaxed: early outs; a stale answer costs one MOD or one miss
+	 * that the request or enable that changes them re-arms. */
 	if (__atomic_load_n(&d->fd_broken, __ATOMIC_RELAXED) ||
 	    !__atomic_load_n(&d->action, __ATOMIC_RELAXED))
 		return;
@@ -104,11 +109,14 @@ void bh__irq_fd_rearm(struct bh__irq_desc *d, bool holder)
 		__ATOMIC_RELAXED));
 	struct epoll_event ev = {.events = d->events | EPOLLONESHOT,
 				 .data.u32 = desc_irq(d)};
+	/* Acquire: pairs with attach()'s release of epfd; fd was set
+	 * before src, which we acquired. */
 	int epfd = __atomic_load_n(&d->epfd, __ATOMIC_ACQUIRE);
 	int fd = __atomic_load_n(&d->fd, __ATOMIC_RELAXED);
 	if (epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev) < 0) {
 		int err = errno;
-		/* Unbound meanwhile: its registration is gone, say nothing. */
+		/* Unbound meanwhile: its registration is gone, say nothing.
+		 * Acquire: as above. */
 		if (__atomic_load_n(&d->src, __ATOMIC_ACQUIRE) == src)
 			broken(d, "cannot be re-armed", err);
 	}
@@ -168,6 +176,8 @@ static void audit(int epfd)
 {
 	for (unsigned int i = 0; i < BH_NR_IRQS; i++) {
 		struct bh__irq_desc *d = &bh__irq_descs[i];
+		/* Acquire: pair with attach() and the bind (fd, identity);
+		 * relaxed fd_broken: a report already made is not redone. */
 		if (__atomic_load_n(&d->epfd, __ATOMIC_ACQUIRE) != epfd ||
 		    __atomic_load_n(&d->src, __ATOMIC_ACQUIRE) !=
 			    BH__IRQ_SRC_FD ||
@@ -201,6 +211,7 @@ static void *hardirq_main(void *arg)
 	struct epoll_event evs[32];
 	/* Acquire: pairs with the stopper's release store. */
 	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
+		/* Relaxed: only picks the timeout. */
 		bool audits = __atomic_load_n(&c->nr_fds, __ATOMIC_RELAXED);
 		int n = epoll_wait(c->epfd, evs, 32, audits ? AUDIT_MS : -1);
 		if (n < 0 && errno != EINTR)
@@ -231,6 +242,7 @@ static int cpu_epfd(int cpu)
 		err = -errno;
 		goto fail;
 	}
+	/* Relaxed: the thread is created after it (pthread_create orders). */
 	__atomic_store_n(&c->stop, 0, __ATOMIC_RELAXED);
 	/* Signals blocked: signal-bound lines never land here. */
 	err = -bh__spawn(&c->thread, NULL, hardirq_main, c, true);
@@ -264,6 +276,7 @@ static int attach(struct bh__irq_desc *d, int cpu)
 				 .data.u32 = desc_irq(d)};
 	/* Release: a re-armer that loads this epfd sees its setup. */
 	__atomic_store_n(&d->epfd, epfd, __ATOMIC_RELEASE);
+	/* Relaxed: the next event reads it; nothing hangs on it. */
 	__atomic_store_n(&d->cpu, cpu, __ATOMIC_RELAXED);
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, d->fd, &ev) < 0)
 		return -errno;
@@ -276,11 +289,16 @@ static int attach(struct bh__irq_desc *d, int cpu)
  * done with any event of it it already had in hand. */
 static void detach(struct bh__irq_desc *d)
 {
+	/* Relaxed: written under D, which we hold. */
 	int epfd = __atomic_load_n(&d->epfd, __ATOMIC_RELAXED);
 	epoll_ctl(epfd, EPOLL_CTL_DEL, d->fd, NULL);
+	/* SEQ_CST: the other half of fd_event()'s Dekker pair (the caller
+	 * cleared src before); its release store ends its reads. */
 	while (__atomic_load_n(&d->fd_busy, __ATOMIC_SEQ_CST))
 		sched_yield();
+	/* SEQ_CST: against the re-armers' CAS on the word. */
 	__atomic_fetch_and(&d->state, ~BH__IRQS_ARMED, __ATOMIC_SEQ_CST);
+	/* Relaxed: only decides whether the thread audits. */
 	__atomic_sub_fetch(
 		&cpus[__atomic_load_n(&d->cpu, __ATOMIC_RELAXED)].nr_fds, 1,
 		__ATOMIC_RELAXED);
@@ -294,12 +312,14 @@ static int bind_common(unsigned int irq, int fd, uint32_t events, int src)
 		return -EBADF;
 	pthread_mutex_lock(&d->lock);
 	int err = -EBUSY;
+	/* Relaxed: written under D, which we hold. */
 	if (__atomic_load_n(&d->src, __ATOMIC_RELAXED))
 		goto out;
 	d->fd = fd;
 	d->events = events;
 	d->fd_dev = st.st_dev;
 	d->fd_ino = st.st_ino;
+	/* Relaxed: published by the release of src below. */
 	__atomic_store_n(&d->fd_broken, 0, __ATOMIC_RELAXED);
 	/* SEQ_CST: ARMED before the source is visible (see attach()). */
 	__atomic_fetch_or(&d->state, BH__IRQS_ARMED, __ATOMIC_SEQ_CST);
@@ -308,6 +328,7 @@ static int bind_common(unsigned int irq, int fd, uint32_t events, int src)
 	__atomic_store_n(&d->src, src, __ATOMIC_RELEASE);
 	err = attach(d, __atomic_load_n(&d->cpu, __ATOMIC_RELAXED));
 	if (err) {
+		/* SEQ_CST: as the unbind's (no registration was made). */
 		__atomic_store_n(&d->src, BH__IRQ_SRC_NONE, __ATOMIC_SEQ_CST);
 		__atomic_fetch_and(&d->state, ~BH__IRQS_ARMED,
 				   __ATOMIC_SEQ_CST);
@@ -366,6 +387,7 @@ int bh_irq_bind_timer(unsigned int irq, uint64_t period_ns)
 
 int bh__irq_fd_unbind(struct bh__irq_desc *d)
 {
+	/* Relaxed: written under D, which we hold. */
 	int src = __atomic_load_n(&d->src, __ATOMIC_RELAXED);
 	/* SEQ_CST: Dekker with fd_event()/audit() (see there). */
 	__atomic_store_n(&d->src, BH__IRQ_SRC_NONE, __ATOMIC_SEQ_CST);
@@ -374,6 +396,7 @@ int bh__irq_fd_unbind(struct bh__irq_desc *d)
 	bh__irq_sync(d, false);
 	if (src == BH__IRQ_SRC_TIMER)
 		close(d->fd);
+	/* Relaxed: the delivering thread is done with the line (detach). */
 	if (__atomic_exchange_n(&d->fd_broken, 0, __ATOMIC_RELAXED))
 		bh_enable_irq(desc_irq(d)); /* the disable of broken() */
 	__atomic_store_n(&d->fd, -1, __ATOMIC_RELAXED);
@@ -382,6 +405,7 @@ int bh__irq_fd_unbind(struct bh__irq_desc *d)
 
 int bh__irq_fd_move(struct bh__irq_desc *d, int cpu)
 {
+	/* Relaxed: written under D (or by attach() under it). */
 	if (__atomic_load_n(&d->cpu, __ATOMIC_RELAXED) == cpu)
 		return 0;
 	/* Held off while it moves: an event on either side is latched and

@@ -109,6 +109,7 @@ static void first_action(struct bh__irq_desc *d, unsigned long flags)
 {
 	d->irq_count = 0;
 	d->irqs_unhandled = 0;
+	/* Relaxed: the CAS below checks it. */
 	uint64_t old = __atomic_load_n(&d->state, __ATOMIC_RELAXED);
 	uint64_t want;
 	do {
@@ -207,6 +208,7 @@ const void *bh_free_irq(unsigned int irq, void *dev_id)
 		 * list cannot change under a running handler of the line
 		 * (frees wait for it), so reading the names is safe. */
 		const char *name = "?";
+		/* Acquire: pairs with the request's release link. */
 		for (struct bh__irq_action *a =
 			     __atomic_load_n(&d->action, __ATOMIC_ACQUIRE);
 		     a; a = __atomic_load_n(&a->next, __ATOMIC_ACQUIRE))
@@ -261,6 +263,7 @@ int bh_irq_set_affinity(unsigned int irq, int cpu)
 		return -EDEADLK;
 	struct bh__irq_desc *d = &bh__irq_descs[irq];
 	pthread_mutex_lock(&d->lock);
+	/* Relaxed: written under D, which we hold. */
 	int src = __atomic_load_n(&d->src, __ATOMIC_RELAXED);
 	if (src == BH__IRQ_SRC_FD || src == BH__IRQ_SRC_TIMER)
 		err = bh__irq_fd_move(d, cpu);
@@ -276,6 +279,7 @@ int bh_irq_get_affinity(unsigned int irq)
 	int err = check_line(irq, "irq_get_affinity");
 	if (err)
 		return err;
+	/* Relaxed: a snapshot. */
 	return __atomic_load_n(&bh__irq_descs[irq].cpu, __ATOMIC_RELAXED);
 }
 
@@ -288,6 +292,7 @@ int bh_irq_unbind(unsigned int irq)
 		return -EDEADLK;
 	struct bh__irq_desc *d = &bh__irq_descs[irq];
 	pthread_mutex_lock(&d->lock);
+	/* Relaxed: written under D, which we hold. */
 	switch (__atomic_load_n(&d->src, __ATOMIC_RELAXED)) {
 	case BH__IRQ_SRC_FD:
 	case BH__IRQ_SRC_TIMER:
@@ -334,6 +339,7 @@ void bh__irq_shutdown(void)
 {
 	for (unsigned int i = 0; i < BH_NR_IRQS; i++) {
 		struct bh__irq_desc *d = &bh__irq_descs[i];
+		/* Relaxed: no other caller during shutdown (documented). */
 		if (__atomic_load_n(&d->src, __ATOMIC_RELAXED))
 			bh_irq_unbind(i);
 	}
@@ -341,6 +347,7 @@ void bh__irq_shutdown(void)
 	for (unsigned int i = 0; i < BH_NR_IRQS; i++) {
 		struct bh__irq_desc *d = &bh__irq_descs[i];
 		struct bh__irq_action *a;
+		/* Acquire: pairs with the request's release link. */
 		while ((a = __atomic_load_n(&d->action, __ATOMIC_ACQUIRE))) {
 			bh_printk(BH_LOG_WARNING,
 				  "bh: shutdown: IRQ %u (%s) still requested; "

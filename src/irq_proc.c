@@ -12,6 +12,7 @@
 
 static const char *source(struct bh__irq_desc *d, char *buf, size_t len)
 {
+	/* Relaxed: called under D, where src is written. */
 	switch (__atomic_load_n(&d->src, __ATOMIC_RELAXED)) {
 	case BH__IRQ_SRC_FD:
 		snprintf(buf, len, "fd:%d", d->fd);

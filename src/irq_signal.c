@@ -48,6 +48,7 @@ int bh_irq_bind_signal(unsigned int irq, int signo)
 	int err = 0;
 	pthread_mutex_lock(&d->lock);
 	int none = 0;
+	/* Relaxed: written under D, which we hold. */
 	if (__atomic_load_n(&d->src, __ATOMIC_RELAXED)) {
 		err = -EBUSY;
 		goto out;
@@ -93,6 +94,7 @@ void bh__irq_signal_reset(void)
 {
 	/* A fork child inherits the handlers: give the signals back. */
 	for (int s = 1; s < NSIGS; s++) {
+		/* Relaxed: bh_init() runs alone (documented). */
 		if (__atomic_load_n(&sig_line[s], __ATOMIC_RELAXED)) {
 			sigaction(s, &sig_old[s], NULL);
 			__atomic_store_n(&sig_line[s], 0, __ATOMIC_RELAXED);

@@ -36,6 +36,7 @@ static void run_once(struct bh__irq_desc *d, struct bh__irq_action *a)
 	 * on this word) are visible to thread_fn. */
 	__atomic_fetch_and(&a->thread_flags, ~BH__IRQTF_RUN, __ATOMIC_ACQ_REL);
 	/* The kernel's irq threads follow the line's affinity. */
+	/* Relaxed: a placement hint. */
 	bh_thread_set_cpu(__atomic_load_n(&d->cpu, __ATOMIC_RELAXED));
 	a->thread_fn((int)a->irq, a->dev_id);
 	if (bh__self.preempt_count || bh__self.irqs_off)
