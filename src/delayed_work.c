@@ -57,6 +57,7 @@ void bh__delayed_work_timer_fn(struct bh_timer *t)
 	}
 	bh__signal_barrier();
 	s->wq_timer_fn = was;
+	bh__wq_apply_deferred_due(); /* a handler's, in our push */
 }
 
 /*
@@ -69,16 +70,23 @@ static bool arm_owned(int cpu, struct bh_workqueue *wq,
 		      struct bh_delayed_work *dw, unsigned long delay,
 		      uintptr_t d)
 {
-	unsigned int debt = bh__take_deferred(&dw->work);
-	if (bh_unlikely(debt)) {
-		bh__release_grab(&dw->work, w_disable(d) + debt);
+	/* A handler's disable (deferred by ours, or counted on the state
+	 * by another: see count_disable()) came first: released, and the
+	 * release pays ours. */
+	if (bh_unlikely(bh__owes(&dw->work) || w_disable(w_load(&dw->work)))) {
+		bh__release_grab(&dw->work, 0);
 		return false;
 	}
 	/* Ownership passes to the queue or the timer below; this thread's
 	 * mark goes once the state word says so. */
 	if (!delay) {
-		while (!bh__queue_claimed(cpu, wq, &dw->work, d))
+		while (!bh__queue_claimed(cpu, wq, &dw->work, d)) {
 			d = w_load(&dw->work);
+			if (w_disable(d)) {
+				bh__release_grab(&dw->work, 0);
+				return false;
+			}
+		}
 		bh__grab_unmark(&dw->work);
 		bh__wq_apply_deferred_due();
 		return true;
@@ -86,8 +94,13 @@ static bool arm_owned(int cpu, struct bh_workqueue *wq,
 	__atomic_store_n(&dw->wq, wq, __ATOMIC_RELAXED);
 	__atomic_store_n(&dw->cpu, cpu, __ATOMIC_RELAXED);
 	uintptr_t nd = (d & ~W_OFF_GRABBED) | W_PENDING | W_OFF_TIMER;
-	/* Release: the callback's acquire of the state sees wq and cpu. */
-	__atomic_store_n(&dw->work.data, nd, __ATOMIC_RELEASE);
+	/* Release: the callback's acquire of the state sees wq and cpu. A
+	 * CAS, since a handler's disable may be counted on it meanwhile. */
+	if (!__atomic_compare_exchange_n(&dw->work.data, &d, nd, false,
+					 __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+		bh__release_grab(&dw->work, 0);
+		return false;
+	}
 	bh__signal_barrier();
 	bh__grab_unmark(&dw->work);
 	unsigned long expires = bh_jiffies() + delay;
@@ -187,24 +200,38 @@ bool bh_mod_delayed_work_on(int cpu, struct bh_workqueue *wq,
 {
 	if (!check_dw(&cpu, wq, dw, "bh_mod_delayed_work_on"))
 		return false;
-	int r = bh__grab_work(&dw->work, dw);
-	if (r == GRAB_TOMB) {
-		/* Tombstoned by a signal handler in its pool's section: the
-		 * item is still linked, so it cannot go on a timer. */
-		BH_WARN_ONCE(1, "bh: mod_delayed_work() from a signal handler "
-				"that interrupted the item's pool: queued now");
-		bh_queue_work_on(cpu, wq, &dw->work);
-		return true;
+	int r;
+	for (;;) {
+		r = bh__grab_work(&dw->work, dw, GRAB_MOD);
+		if (r != GRAB_BUSY)
+			break;
+		/* A signal handler, and the interrupted code owns the item
+		 * or its pool: done at the end of that code's window. */
+		int m = bh__defer_mod(cpu, wq, dw, delay);
+		if (m >= 0)
+			return m;
 	}
-	if (r == GRAB_BUSY || r == GRAB_BAD)
+	if (r == GRAB_BAD)
 		return false;
 	uintptr_t d = w_load(&dw->work);
 	if (w_disable(d)) {
-		bh__release_grab(&dw->work, w_disable(d));
+		bh__release_grab(&dw->work, 0);
 		return false; /* X2 */
 	}
 	arm_owned(cpu, wq, dw, delay, d); /* D7-D9 */
 	return r == GRAB_PENDING;
+}
+
+void bh__mod_if_pending(int cpu, struct bh_workqueue *wq,
+			struct bh_delayed_work *dw, unsigned long delay)
+{
+	int r = bh__grab_work(&dw->work, dw, GRAB_MOD);
+	if (r == GRAB_PENDING)
+		arm_owned(cpu, wq, dw, delay, w_load(&dw->work));
+	else if (r == GRAB_IDLE)
+		bh__release_grab(&dw->work, 0);
+	else if (r == GRAB_BUSY)
+		bh__defer_mod(cpu, wq, dw, delay); /* still owned: later */
 }
 
 bool bh_mod_delayed_work(struct bh_workqueue *wq, struct bh_delayed_work *dw,

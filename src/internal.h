@@ -202,11 +202,10 @@ struct bh__thread {
 	 * this non-zero must not wait for a pool lock) */
 	struct bh__worker *worker;  /* T */
 	unsigned int wq_lock_depth; /* T */
-	/* an item this thread is pushing, the items it owns the pending bit
-	 * of (innermost last: signal handlers nest), and the delayed work
+	/* the items this thread owns the pending bit of or is pushing
+	 * (innermost last: signal handlers nest), and the delayed work
 	 * whose timer callback it runs: a signal handler on the same thread
 	 * must not wait for these to finish */
-	struct bh_work *wq_pushing;	     /* T */
 	struct bh_work *wq_grabbing[8];	     /* T: NULL above wq_grab_n */
 	unsigned int wq_grab_n;		     /* T */
 	struct bh_delayed_work *wq_timer_fn; /* T */
@@ -214,10 +213,21 @@ struct bh__thread {
 	 * (NULL: free), and how many slots are taken (a hint for the fast
 	 * path); see bh__wq_apply_deferred() */
 	struct bh_work *wq_defer[16]; /* T, A against nested handlers */
-	unsigned int wq_defer_n;      /* T, A against nested handlers */
+	unsigned int wq_defer_n;      /* T, A: slots taken, both kinds */
+	/* mod_delayed_work() calls deferred the same way: `dw` is NULL when
+	 * free, BH__DEFER_FILLING while a handler fills the slot */
+	struct {
+		struct bh_delayed_work *dw;
+		struct bh_workqueue *wq;
+		int cpu;
+		unsigned long delay;
+	} wq_defer_mod[8]; /* T, A against nested handlers */
 };
 
 extern __thread struct bh__thread bh__self BH__TLS;
+
+/* Apply the workqueue operations signal handlers deferred (work.c). */
+void bh__wq_apply_deferred(void);
 
 /*
  * Keep the compiler from moving thread-context updates across each other:

@@ -350,6 +350,11 @@ static void unlock_timer_base(struct bh__cpu *c, unsigned long irq)
 		bh_local_irq_restore(irq2);
 	}
 	bh_local_irq_restore(irq);
+	/* Workqueue operations a signal handler deferred because they
+	 * could not be done inside this section (apply_mods() in work.c). */
+	if (bh_unlikely(__atomic_load_n(&s->wq_defer_n, __ATOMIC_RELAXED)) &&
+	    !s->timer_lock_depth && !s->wq_lock_depth)
+		bh__wq_apply_deferred();
 }
 
 /* ---- state and reconciliation ----------------------------------------------

@@ -150,7 +150,7 @@ int bh__queue_claimed(int cpu, struct bh_workqueue *wq, struct bh_work *w,
 			     wq->name);
 		/* C8 (newest kernels): dropped, and not left pending. */
 		if (d & W_PENDING)
-			w_cas(w, &d, w_off(w_pool_id(d), 0));
+			w_cas(w, &d, w_off(w_pool_id(d), w_disable(d)));
 		return -1;
 	}
 	struct bh__pwq *pwq = select_pwq(wq, cpu, w, d);
@@ -159,28 +159,27 @@ int bh__queue_claimed(int cpu, struct bh_workqueue *wq, struct bh_work *w,
 	__atomic_add_fetch(&pwq->nr_in_flight[c], 1, __ATOMIC_SEQ_CST);
 	uintptr_t nd = (uintptr_t)pwq | W_PENDING | W_PWQ |
 		       ((uintptr_t)c << W_COLOR_SHIFT);
-	struct bh__thread *s = &bh__self;
-	struct bh_work *was = s->wq_pushing;
-	s->wq_pushing = w;
-	bh__signal_barrier();
+	/* Until it is on `incoming`, a handler on this thread must not wait
+	 * for the push (see bh__grab_marked()). */
+	bh__grab_mark(w);
 	if (!w_cas(w, &d, nd)) {
-		s->wq_pushing = was;
+		bh__grab_unmark(w);
 		bh__pwq_dec_in_flight(pwq, c);
 		return 0;
 	}
 	if (bh_unlikely(w->next != w || w->prev != w) &&
 	    linked_entry(w, pwq, c, nd, d)) {
-		s->wq_pushing = was;
+		bh__grab_unmark(w);
 		return -1;
 	}
 	bh__pool_push(pwq->pool, w);
 	bh__signal_barrier();
-	s->wq_pushing = was;
+	bh__grab_unmark(w);
 	return 1;
 }
 
 /* Make a tombstone pending again where it lies. */
-static bool resurrect(struct bh_work *w, uintptr_t *d)
+bool bh__resurrect(struct bh_work *w, uintptr_t *d)
 {
 	struct bh__pwq *pwq = w_pwq(*d);
 	unsigned int c =
@@ -229,15 +228,20 @@ bool bh_queue_work_on(int cpu, struct bh_workqueue *wq, struct bh_work *w)
 		if (d & W_PENDING)
 			return false; /* W2 */
 		if (d & W_PWQ) {
-			if (resurrect(w, &d))
+			if (d & W_TDIS)
+				return false; /* X2: a disable is owed */
+			if (bh__resurrect(w, &d))
 				return true;
 			continue;
 		}
 		if (w_disable(d))
 			return false; /* X2 */
 		int r = bh__queue_claimed(cpu, wq, w, d);
-		if (r)
+		if (r) {
+			/* A handler may have tombstoned it in our push. */
+			bh__wq_apply_deferred_due();
 			return true;
+		}
 		d = w_load(w);
 	}
 }
@@ -267,13 +271,17 @@ bool bh_schedule_work_on(int cpu, struct bh_work *w)
  * after we took it.
  */
 static enum grab_result grab_locked_out(struct bh_work *w,
-					struct bh_delayed_work *dw, bool outer);
+					struct bh_delayed_work *dw, bool outer,
+					enum grab_why why);
 
 /*
  * While this thread owns an item's PENDING bit (from just before the grab
- * until the release, or until the state passes to a timer or a queue) the
- * item is on bh__self.wq_grabbing: a signal handler that interrupted that
- * window finds its own thread's grab there and does not wait for it.
+ * until the release, or until the state passes to a timer or a queue), and
+ * while it pushes an item onto a pool's `incoming` (from just before the
+ * claim until the push), the item is on bh__self.wq_grabbing: a signal
+ * handler that interrupted that window finds its own thread's work there
+ * and does not wait for it, and deferred disables of it wait for the end
+ * of the window.
  *
  * A stack, because handlers nest and each may own an item of its own for
  * a moment. Strictly last in, first out: each level releases what it
@@ -283,7 +291,8 @@ static enum grab_result grab_locked_out(struct bh_work *w,
  * and the slot is cleared before it goes down, so a handler never sees a
  * stale item in a slot under the count (NULL at worst, owned by no one).
  */
-static bool grab_marked(const struct bh_work *w)
+
+bool bh__grab_marked(const struct bh_work *w)
 {
 	const struct bh__thread *s = &bh__self;
 	for (unsigned int i = 0; i < s->wq_grab_n; i++)
@@ -323,11 +332,46 @@ void bh__grab_unmark(struct bh_work *w)
 	bh__signal_barrier();
 }
 
-enum grab_result bh__grab_work(struct bh_work *w, struct bh_delayed_work *dw)
+/*
+ * Count one disable on a state someone else holds for a moment (see
+ * grab_locked_out()): the depth field of an off-queue state (a grab's
+ * owner releases with its own change added to it; a debt is paid on top
+ * of it), or, on a TDIS tombstone, its colour bits, which mean nothing on
+ * a tombstone and count the disables owed beyond its debtor's. False if
+ * the state changed (*d reloaded); a full count is left as a deferred
+ * disable.
+ */
+static bool defer_full(struct bh_work *w)
 {
-	bool outer = grab_marked(w);
+	if (!bh__defer_disable(&bh__self, w))
+		BH_WARN_ONCE(1, "bh: too many disable_work() calls from "
+				"signal handlers interrupting one thread");
+	return true;
+}
+
+static bool count_disable(struct bh_work *w, uintptr_t *d)
+{
+	uintptr_t nd;
+	if (*d & W_PWQ) {
+		if (w_color(*d) == W_NR_COLORS - 1)
+			return defer_full(w);
+		nd = *d + ((uintptr_t)1 << W_COLOR_SHIFT);
+	} else {
+		if (w_disable(*d) >= W_DISABLE_MAX) {
+			BH_WARN_ONCE(1, "work disable count overflowed");
+			return true;
+		}
+		nd = *d + ((uintptr_t)1 << W_OFF_DISABLE_SHIFT);
+	}
+	return w_cas(w, d, nd);
+}
+
+enum grab_result bh__grab_work(struct bh_work *w, struct bh_delayed_work *dw,
+			       enum grab_why why)
+{
+	bool outer = bh__grab_marked(w);
 	bh__grab_mark(w);
-	enum grab_result r = grab_locked_out(w, dw, outer);
+	enum grab_result r = grab_locked_out(w, dw, outer, why);
 	if (r != GRAB_IDLE && r != GRAB_PENDING) {
 		bh__grab_unmark(w);
 		bh__wq_apply_deferred_due();
@@ -336,9 +380,17 @@ enum grab_result bh__grab_work(struct bh_work *w, struct bh_delayed_work *dw)
 }
 
 static enum grab_result grab_locked_out(struct bh_work *w,
-					struct bh_delayed_work *dw, bool outer)
+					struct bh_delayed_work *dw, bool outer,
+					enum grab_why why)
 {
 	struct bh__thread *s = &bh__self;
+	/*
+	 * A signal handler that interrupted a pool or timer-base section of
+	 * its thread must not wait for another thread's short window on the
+	 * item either: that thread's own handler may be waiting for the lock
+	 * we hold. Such a grab leaves marks instead (TDIS, OFF_DEBT).
+	 */
+	bool locked = s->wq_lock_depth || s->timer_lock_depth;
 	for (unsigned int spins = 0;; spins++) {
 		if (spins > 64)
 			sched_yield();
@@ -347,6 +399,34 @@ static enum grab_result grab_locked_out(struct bh_work *w,
 			bad_work(w, "cancel/disable");
 			return GRAB_BAD;
 		}
+		/*
+		 * Where the item is not pending and someone else holds its
+		 * state for a moment (a grab, a debt being paid, a TDIS
+		 * tombstone), a disable is counted on the state word itself
+		 * and is visible at once: no waiting, nothing deferred.
+		 */
+		if (why == GRAB_DISABLE &&
+		    (w_owed(d) || ((locked || outer) && (d & W_OFF_GRABBED)))) {
+			if (count_disable(w, &d))
+				return GRAB_COUNTED;
+			continue;
+		}
+		if (w_owed(d)) {
+			/* Disabled by a handler, its depth landing soon: wait
+			 * for that, unless it is ours to pay or we may not
+			 * wait here (then: not pending, nothing to take). */
+			bool mine = bh__owes(w);
+			if (mine && !outer && !locked) {
+				unsigned int n = bh__take_deferred(w);
+				if (n)
+					bh__pay_debt(w, n);
+				continue;
+			}
+			if (locked || mine || outer)
+				return GRAB_BUSY;
+			bh__cpu_relax();
+			continue;
+		}
 		if (!(d & W_PWQ)) {
 			if (!(d & W_PENDING)) {
 				if (w_cas(w, &d, d | W_PENDING | W_OFF_GRABBED))
@@ -354,7 +434,10 @@ static enum grab_result grab_locked_out(struct bh_work *w,
 				continue;
 			}
 			if (d & W_OFF_GRABBED) {
-				if (outer)
+				/* The grab of the code we interrupted, or
+				 * another thread's, which may need the lock
+				 * we interrupted: do not wait. */
+				if (outer || locked)
 					return GRAB_BUSY;
 				bh__cpu_relax();
 				continue;
@@ -368,8 +451,11 @@ static enum grab_result grab_locked_out(struct bh_work *w,
 					     "use the _delayed_work form");
 				dw = bh_to_delayed_work(w);
 			}
+			/* Waiting for a running callback only spares a
+			 * retry (it finds the state changed and backs off),
+			 * so a handler inside a timer operation skips it. */
 			if (bh_timer_delete(&dw->timer) != 1 &&
-			    s->wq_timer_fn != dw)
+			    s->wq_timer_fn != dw && !s->timer_lock_depth)
 				bh_timer_delete_sync(&dw->timer);
 			uintptr_t nd = (d & ~W_OFF_TIMER) | W_OFF_GRABBED;
 			if (w_cas(w, &d, nd))
@@ -380,29 +466,44 @@ static enum grab_result grab_locked_out(struct bh_work *w,
 		struct bh__pwq *pwq = w_pwq(d);
 		struct bh__pool *p = pwq->pool;
 		unsigned long f;
-		if (s->wq_lock_depth) {
-			/* We interrupted this thread's own locked section. */
-			if (!(d & W_PENDING))
+		if (locked || outer) {
+			/*
+			 * We interrupted this thread's own locked section
+			 * (pool or timer base) or its push of this item, so we
+			 * may neither wait for a push nor take the pool lock
+			 * here: leave a tombstone for the next lock holder to
+			 * drop, marked TDIS by a disable (see
+			 * workqueue_internal.h), which the caller then owes.
+			 * A mod leaves it as it is, pending, and is done
+			 * afterwards.
+			 */
+			if (why == GRAB_MOD)
 				return GRAB_BUSY;
-			if (w_cas(w, &d, d & ~W_PENDING)) {
-				bh__pwq_dec_in_flight(pwq, w_color(d));
-				return GRAB_TOMB;
+			if (!(d & W_PENDING)) {
+				/* A tombstone already; a disable marks it,
+				 * and the caller owes it. */
+				if (why != GRAB_DISABLE ||
+				    w_cas(w, &d, (d & ~W_COLOR_MASK) | W_TDIS))
+					return GRAB_BUSY;
+				continue;
 			}
-			continue;
-		}
-		if (s->wq_pushing == w && (d & W_PENDING)) {
-			/* We interrupted our own push of it: let the drainer
-			 * drop it. */
-			if (w_cas(w, &d, d & ~W_PENDING)) {
-				bh__pwq_dec_in_flight(pwq, w_color(d));
-				return GRAB_TOMB;
-			}
-			continue;
+			uintptr_t nd = d & ~W_PENDING;
+			if (why == GRAB_DISABLE)
+				nd = (nd & ~W_COLOR_MASK) | W_TDIS;
+			if (!w_cas(w, &d, nd))
+				continue;
+			bh__pwq_dec_in_flight(pwq, w_color(d));
+			return GRAB_TOMB;
 		}
 		f = bh__pool_lock(p);
 		bh__pool_drain_incoming(p);
 		d = w_load(w);
 		if (!(d & W_PWQ) || w_pwq(d) != pwq) {
+			bh__pool_unlock(p, f);
+			continue;
+		}
+		if (w_owed(d)) {
+			/* A handler's disable landed meanwhile: see above. */
 			bh__pool_unlock(p, f);
 			continue;
 		}
@@ -427,164 +528,98 @@ static enum grab_result grab_locked_out(struct bh_work *w,
 	}
 }
 
-/* Leave the grabbed state: idle with disable depth `disable`. */
-void bh__release_grab(struct bh_work *w, unsigned int disable)
+/*
+ * Leave the grabbed state: idle, `add` disables deeper. Relative, because
+ * signal handlers may count disables on the grabbed state meanwhile
+ * (count_disable()); those stay.
+ */
+void bh__release_grab(struct bh_work *w, unsigned int add)
 {
-	unsigned int debt = bh__take_deferred(w);
-	disable =
-		disable + debt > W_DISABLE_MAX ? W_DISABLE_MAX : disable + debt;
 	uintptr_t d = w_load(w);
-	uintptr_t nd = w_off(w_pool_id(d), disable);
-	__atomic_store_n(&w->data, nd, __ATOMIC_RELEASE);
+	for (;;) {
+		unsigned int depth = w_disable(d) + add;
+		if (depth > W_DISABLE_MAX) {
+			BH_WARN_ONCE(1, "work disable count overflowed");
+			depth = W_DISABLE_MAX;
+		}
+		if (w_cas(w, &d, w_off(w_pool_id(d), depth)))
+			break;
+	}
 	bh__signal_barrier();
 	bh__grab_unmark(w);
+	/* Our own handlers' deferred disables of it: paid now (inside a
+	 * pool section, at its end). */
+	if (!bh__self.wq_lock_depth) {
+		unsigned int debt = bh__take_deferred(w);
+		if (debt)
+			bh__pay_debt(w, debt);
+	}
 	bh__wq_apply_deferred_due();
 }
 
-static unsigned int disable_inc(unsigned int depth)
-{
-	if (depth >= W_DISABLE_MAX) {
-		BH_WARN_ONCE(1, "work disable count overflowed");
-		return depth;
-	}
-	return depth + 1;
-}
-
-/* The disable depth of a grabbed (off-queue) item. */
-static unsigned int depth_of(const struct bh_work *w)
-{
-	return w_disable(w_load(w));
-}
-
-/*
- * The deferred-disable slots. Handlers nest, and one can land while the
- * code it interrupted is halfway through these, so every change is one
- * atomic instruction on one slot (a signal arrives between instructions):
- * a slot is taken by CAS from NULL and given back by CAS to NULL, whoever
- * wins owning what was in it. No ordering with other threads is needed,
- * only with this thread's handlers, so relaxed suffices.
- */
-#define NDEFER (sizeof(bh__self.wq_defer) / sizeof(bh__self.wq_defer[0]))
-
-static bool defer_disable(struct bh__thread *s, struct bh_work *w)
-{
-	for (unsigned int i = 0; i < NDEFER; i++) {
-		struct bh_work *none = NULL;
-		if (__atomic_compare_exchange_n(&s->wq_defer[i], &none, w,
-						false, __ATOMIC_RELAXED,
-						__ATOMIC_RELAXED)) {
-			__atomic_fetch_add(&s->wq_defer_n, 1, __ATOMIC_RELAXED);
-			return true;
-		}
-	}
-	return false;
-}
-
-static bool undefer(struct bh__thread *s, unsigned int i, struct bh_work *w)
-{
-	if (!__atomic_compare_exchange_n(&s->wq_defer[i], &w, NULL, false,
-					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-		return false;
-	__atomic_fetch_sub(&s->wq_defer_n, 1, __ATOMIC_RELAXED);
-	return true;
-}
-
-static bool cancel_common(struct bh_work *w, struct bh_delayed_work *dw,
-			  bool disable)
+bool bh__cancel_common(struct bh_work *w, struct bh_delayed_work *dw,
+		       bool disable)
 {
 	struct bh__thread *s = &bh__self;
-	enum grab_result r = bh__grab_work(w, dw);
+	enum grab_result r =
+		bh__grab_work(w, dw, disable ? GRAB_DISABLE : GRAB_CANCEL);
 	if (r == GRAB_IDLE || r == GRAB_PENDING) {
-		unsigned int depth = depth_of(w);
-		bh__release_grab(w, disable ? disable_inc(depth) : depth);
+		bh__release_grab(w, disable ? 1 : 0);
 		return r == GRAB_PENDING;
 	}
-	if (r == GRAB_BAD)
+	if (r == GRAB_BAD || r == GRAB_COUNTED)
 		return false;
-	if (disable && !defer_disable(s, w))
+	if (disable && !bh__defer_disable(s, w))
 		BH_WARN_ONCE(1, "bh: too many disable_work() calls from "
 				"signal handlers interrupting one thread");
 	return r == GRAB_TOMB;
-}
-
-/*
- * A disable from a signal handler that could not be done at once, because
- * the thread it interrupted holds a pool lock or owns the item's PENDING
- * bit, waits on this thread's list until that ends: as if the handler had
- * run just after, as an interrupt would in the kernel, where that window
- * has irqs off. An item this thread owns gets its disables when it is
- * released (bh__release_grab) or would be armed or queued (arm_owned,
- * which then leaves it disabled instead); the others at the outermost
- * unlock.
- */
-unsigned int bh__take_deferred(struct bh_work *w)
-{
-	struct bh__thread *s = &bh__self;
-	unsigned int n = 0;
-	if (bh_likely(!__atomic_load_n(&s->wq_defer_n, __ATOMIC_RELAXED)))
-		return 0;
-	for (unsigned int i = 0; i < NDEFER; i++)
-		if (__atomic_load_n(&s->wq_defer[i], __ATOMIC_RELAXED) == w &&
-		    undefer(s, i, w))
-			n++;
-	return n;
-}
-
-/* Called by bh__pool_unlock() users at the outermost unlock. */
-void bh__wq_apply_deferred(void)
-{
-	struct bh__thread *s = &bh__self;
-	for (unsigned int i = 0; i < NDEFER && !s->wq_lock_depth; i++) {
-		struct bh_work *w =
-			__atomic_load_n(&s->wq_defer[i], __ATOMIC_RELAXED);
-		/* An item this thread owns gets it at its release. */
-		if (w && !grab_marked(w) && undefer(s, i, w))
-			cancel_common(w, NULL, true);
-	}
 }
 
 bool bh_cancel_work(struct bh_work *w)
 {
 	if (!check_work(w, "bh_cancel_work"))
 		return false;
-	return cancel_common(w, NULL, false);
+	return bh__cancel_common(w, NULL, false);
 }
 
 bool bh_disable_work(struct bh_work *w)
 {
 	if (!check_work(w, "bh_disable_work"))
 		return false;
-	return cancel_common(w, NULL, true);
+	return bh__cancel_common(w, NULL, true);
 }
 
 bool bh_cancel_delayed_work(struct bh_delayed_work *dw)
 {
 	if (!check_work(dw ? &dw->work : NULL, "bh_cancel_delayed_work"))
 		return false;
-	return cancel_common(&dw->work, dw, false);
+	return bh__cancel_common(&dw->work, dw, false);
 }
 
 bool bh_disable_delayed_work(struct bh_delayed_work *dw)
 {
 	if (!check_work(dw ? &dw->work : NULL, "bh_disable_delayed_work"))
 		return false;
-	return cancel_common(&dw->work, dw, true);
+	return bh__cancel_common(&dw->work, dw, true);
 }
 
 bool bh_enable_work(struct bh_work *w)
 {
 	if (!check_work(w, "bh_enable_work"))
 		return false;
+	bh__wq_apply_deferred_due(); /* our own debts land first */
 	for (unsigned int spins = 0;; spins++) {
 		uintptr_t d = w_load(w);
-		if ((d & (W_PWQ | W_PENDING | W_OFF_GRABBED)) ==
-			    (W_PENDING | W_OFF_GRABBED) &&
-		    !grab_marked(w)) {
+		if (((d & (W_PWQ | W_PENDING | W_OFF_GRABBED)) ==
+			     (W_PENDING | W_OFF_GRABBED) &&
+		     !bh__grab_marked(w)) ||
+		    (w_owed(d) && !bh__owes(w))) {
 			/*
 			 * Another thread's grab (a cancel or disable in
 			 * progress, whose outcome may be the very disable
-			 * this enable pays back): wait for it, as the
-			 * kernel's enable_work() does by grabbing first.
+			 * this enable pays back), or a disable a handler
+			 * left owed: wait for it, as the kernel's
+			 * enable_work() does by grabbing first.
 			 */
 			if (spins > 64)
 				sched_yield();
@@ -803,7 +838,7 @@ static bool cancel_sync(struct bh_work *w, struct bh_delayed_work *dw,
 	if (p0 && p0->bh && bh_in_hardirq())
 		BH_WARN_ONCE(1, "bh: %s() of a BH item from hardirq context",
 			     what); /* C13 */
-	enum grab_result r = bh__grab_work(w, dw);
+	enum grab_result r = bh__grab_work(w, dw, GRAB_CANCEL);
 	if (r == GRAB_BAD)
 		return false;
 	if (r == GRAB_TOMB || r == GRAB_BUSY) {
@@ -811,8 +846,7 @@ static bool cancel_sync(struct bh_work *w, struct bh_delayed_work *dw,
 		return r == GRAB_TOMB;
 	}
 	/* C11: disabled while we wait, so self-requeueing fails. */
-	unsigned int depth = depth_of(w);
-	bh__release_grab(w, disable_inc(depth));
+	bh__release_grab(w, 1);
 	if (running_self(w)) {
 		char sym[64];
 		BH_WARN(1,

@@ -288,7 +288,7 @@ void bh__pool_drain_incoming(struct bh__pool *p)
 				 * entry unlinked before the state lets it go
 				 * (a linked idle item is corrupt, M10). */
 				w->next = w->prev = w;
-				if (w_cas(w, &d, w_off(p->id, 0)))
+				if (w_cas(w, &d, w_dropped(p, d)))
 					break;
 				continue;
 			}
@@ -354,7 +354,7 @@ static bool drop_if_tombstone(struct bh__pool *p, struct bh_work *w,
 			      uintptr_t *d)
 {
 	while (!(*d & W_PENDING))
-		if (bh__pool_unlink_cas(p, w, d, w_off(p->id, 0)))
+		if (bh__pool_unlink_cas(p, w, d, w_dropped(p, *d)))
 			return true;
 	return false;
 }
@@ -523,7 +523,7 @@ static void process_one_work(struct bh__worker *wk, struct bh_work *w,
 	for (;;) {
 		if (w_cas(w, &d, w_off(p->id, 0)))
 			break;
-		if (!(d & W_PENDING) && w_cas(w, &d, w_off(p->id, 0))) {
+		if (!(d & W_PENDING) && w_cas(w, &d, w_dropped(p, d))) {
 			/* Cancelled meanwhile: it does not run. */
 			__atomic_fetch_sub(&p->busy_count[h], 1,
 					   __ATOMIC_RELAXED);

@@ -270,6 +270,36 @@ int bh__queue_claimed(int cpu, struct bh_workqueue *wq, struct bh_work *w,
 /* Off-queue only (PWQ clear): who owns a set PENDING bit. */
 #define W_OFF_TIMER   ((uintptr_t)0x04) /* the delayed-work timer */
 #define W_OFF_GRABBED ((uintptr_t)0x08) /* a canceller, for a moment */
+#define W_OFF_DEBT    ((uintptr_t)0x10) /* a debtor's disable, see below */
+
+/*
+ * Disables owed by a signal handler. A handler that disables an item while
+ * its thread holds a pool lock (or is pushing that item) cannot take it off
+ * its list; it leaves a tombstone and the disable waits in the thread's
+ * slots until the section ends (work.c). The tombstone then carries TDIS,
+ * so that everyone sees the item as disabled meanwhile: queue_work()
+ * refuses it and enable_work() or a grab waits for the depth to land,
+ * instead of finding a merely cancelled item. A lock holder that drops a
+ * TDIS tombstone leaves it PENDING|OFF_DEBT, owned by the debtor, whose
+ * payment is then one CAS to idle with the owed depth.
+ */
+#define W_TDIS ((uintptr_t)0x40) /* on a tombstone only (PWQ, no PENDING) */
+
+/* P: what a lock holder leaves when it drops the tombstone `d` from `p`. */
+static inline uintptr_t w_dropped(const struct bh__pool *p, uintptr_t d)
+{
+	if (d & W_TDIS)
+		return w_off(p->id, w_color(d)) | W_PENDING | W_OFF_DEBT;
+	return w_off(p->id, 0);
+}
+
+/* A disable of the item is owed by some thread's signal handler. */
+static inline bool w_owed(uintptr_t d)
+{
+	return (d & (W_PWQ | W_PENDING | W_TDIS)) == (W_PWQ | W_TDIS) ||
+	       (d & (W_PWQ | W_PENDING | W_OFF_DEBT)) ==
+		       (W_PENDING | W_OFF_DEBT);
+}
 
 enum grab_result {
 	GRAB_IDLE = 0,	  /* was idle; the caller owns PENDING now */
@@ -277,17 +307,48 @@ enum grab_result {
 	GRAB_TOMB = 2,	  /* was pending; left as a tombstone, not owned */
 	GRAB_BUSY = 3,	  /* owned by code this handler interrupted */
 	GRAB_BAD = 4,	  /* never initialised (warned) */
+	GRAB_COUNTED = 5, /* not pending; the disable counted in place */
 };
+/* What the grab is for: it decides what a signal handler leaves behind when
+ * it cannot take the item off its list (see grab_locked_out()). */
+enum grab_why { GRAB_CANCEL, GRAB_DISABLE, GRAB_MOD };
 /* Take `w` out of the pending state (the kernel's try_to_grab_pending). */
-enum grab_result bh__grab_work(struct bh_work *w, struct bh_delayed_work *dw);
+enum grab_result bh__grab_work(struct bh_work *w, struct bh_delayed_work *dw,
+			       enum grab_why why);
+/*
+ * mod_delayed_work() from a signal handler that found the item owned by the
+ * code it interrupted (GRAB_BUSY): record the mod for the end of that
+ * code's window, and return what mod_delayed_work() returns, or -1 if the
+ * item is free now (grab again).
+ */
+int bh__defer_mod(int cpu, struct bh_workqueue *wq, struct bh_delayed_work *dw,
+		  unsigned long delay);
+/* A recorded mod: re-arm `dw` with `delay` if it is still pending. */
+void bh__mod_if_pending(int cpu, struct bh_workqueue *wq,
+			struct bh_delayed_work *dw, unsigned long delay);
 /* Leave the grabbed state: idle with disable depth `disable` (plus the
  * disables signal handlers deferred while this thread owned it). */
-void bh__release_grab(struct bh_work *w, unsigned int disable);
+void bh__release_grab(struct bh_work *w, unsigned int add);
 /* This thread owns (or stops owning) `w`'s PENDING bit: see work.c. */
 void bh__grab_mark(struct bh_work *w);
 void bh__grab_unmark(struct bh_work *w);
+/* This thread owns `w` for a moment (a grab or a push, see work.c). */
+bool bh__grab_marked(const struct bh_work *w);
+/* Make a tombstone pending again where it lies; false if it changed. */
+bool bh__resurrect(struct bh_work *w, uintptr_t *d);
+/* cancel_work()/disable_work() (and the deferred disables they leave). */
+bool bh__cancel_common(struct bh_work *w, struct bh_delayed_work *dw,
+		       bool disable);
+
+/* What signal handlers leave for later (work_defer.c). */
+/* Record one disable of `w` for the end of the window; false if full. */
+bool bh__defer_disable(struct bh__thread *s, struct bh_work *w);
+/* This thread's signal handlers deferred a disable of `w`. */
+bool bh__owes(const struct bh_work *w);
 /* Take this thread's deferred disables of `w`: how many there were. */
 unsigned int bh__take_deferred(struct bh_work *w);
+/* Put `n` deferred disables on `w` (no pool lock held). */
+void bh__pay_debt(struct bh_work *w, unsigned int n);
 /* Disables deferred by signal handlers, applied at the last unlock. */
 void bh__wq_apply_deferred(void);
 /* The same, at the end of an operation that owned an item: a handler may

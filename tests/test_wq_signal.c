@@ -369,14 +369,6 @@ static int storm_teardown(void **state)
 /* SPEC U1 (with W5, W6, C9-C11, D7, D10, X1 under signals) */
 static void test_u1_signal_storm(void **state)
 {
-	/* Known library bug, open in issue 3: a disable from a handler that
-	 * interrupted its thread's pool-locked section is deferred to the
-	 * end of that section, but returns at once; another thread's
-	 * enable_work meanwhile finds a tombstone and returns without
-	 * paying, so the final depth is one too high (this test, line of
-	 * the last bh_enable_work). The fix (a TDIS tombstone state that
-	 * makes the debt visible) is described in the closing note. */
-	skip();
 	(void)state;
 	struct bh_config cfg;
 
