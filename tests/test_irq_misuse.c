@@ -160,6 +160,37 @@ static void test_free_from_own_handler_warns(void **state)
 	th_shutdown();
 }
 
+static int own_disable_ret = 1, own_sync_ret = 1;
+
+static bh_irqreturn_t disables_itself(int irq, void *dev_id)
+{
+	(void)dev_id;
+	own_disable_ret = bh_disable_irq((unsigned int)irq);
+	own_sync_ret = bh_synchronize_irq((unsigned int)irq);
+	return BH_IRQ_HANDLED;
+}
+
+/* Issue 4: disable_irq and synchronize_irq from the line's own handler
+ * would wait for themselves: WARN and -EDEADLK, no hang; the disable
+ * still counts (disable_irq_nosync is what a handler should call). */
+static void test_disable_from_own_handler_warns(void **state)
+{
+	(void)state;
+	assert_int_equal(
+		bh_request_irq(8, disables_itself, 0, "selfdis", &own_dev), 0);
+	assert_int_equal(bh_raise_irq(8), 0);
+	assert_int_equal(own_disable_ret, -EDEADLK);
+	assert_int_equal(own_sync_ret, -EDEADLK);
+	assert_true(th_log_has("bh: disable_irq(8) from a handler or thread "
+			       "function of IRQ 8 (selfdis): it would wait for "
+			       "itself forever"));
+	assert_true(th_log_has("bh: synchronize_irq(8) from a handler"));
+	assert_int_equal(bh_enable_irq(8), 0);
+	assert_int_equal(bh_enable_irq(8), -EINVAL); /* it counted once */
+	assert_string_equal(bh_free_irq(8, &own_dev), "selfdis");
+	th_shutdown();
+}
+
 /*
  * Issue 4: the kernel's note_interrupt. 99,999 unhandled events change
  * nothing; the 100,000th (more than 99,900 of the window unhandled)
@@ -236,6 +267,9 @@ int main(void)
 						th_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_free_from_own_handler_warns, setup, th_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_disable_from_own_handler_warns, setup,
+			th_teardown),
 		cmocka_unit_test_setup_teardown(test_nobody_cared_disables_line,
 						setup, th_teardown),
 		cmocka_unit_test_setup_teardown(
