@@ -187,8 +187,8 @@ static void audit(int epfd)
 		__atomic_store_n(&d->fd_busy, 1, __ATOMIC_SEQ_CST);
 		if (__atomic_load_n(&d->src, __ATOMIC_SEQ_CST) ==
 		    BH__IRQ_SRC_FD) {
-			dev_t dev;
-			ino_t ino;
+			dev_t dev = 0; /* set when probe_fd() succeeds */
+			ino_t ino = 0;
 			int err = probe_fd(d->fd, &dev, &ino);
 			if (err)
 				broken(d, "is not open", err);
