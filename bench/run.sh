@@ -12,7 +12,10 @@
 #   3. coalescing under a producer hammering one tasklet, cross and same CPU;
 #   4. workqueues: throughput (one producer, then one per CPU),
 #      queue-to-start latency with idle pools, delayed-work arm+cancel with
-#      a million armed, each against libuv, GLib, oneTBB and a mutex queue.
+#      a million armed, each against libuv, GLib, oneTBB and a mutex queue;
+#   5. top halves: a signal and an eventfd to tasklet start and to work
+#      item start through a bh interrupt line, against libuv and the raw
+#      signal and eventfd wake-ups (bench_irq, cross CPU).
 #
 # Every timed program is run RUNS times; each run measures bh, libuv and the
 # raw limit interleaved, so ratios come from the same run. The summary gives,
@@ -25,7 +28,9 @@
 # programs WQ_MS (300 ms per throughput measurement), WQ_SAMPLES (1000
 # latency samples per impl per run), WQ_ARMED (1000000 delayed items),
 # WQ_PAIRS (1000000 arm+cancel pairs); WQ_ONLY=1 runs only section 4,
-# SKIP_WQ=1 all but section 4.
+# SKIP_WQ=1 all but section 4; for bench_irq IRQ_SAMPLES (1000 samples per
+# impl per run), SKIP_IRQ=1 skips section 5 (WQ_ONLY=1 does too),
+# IRQ_ONLY=1 runs only section 5.
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,10 +47,19 @@ WQ_ARMED=${WQ_ARMED:-1000000}
 WQ_PAIRS=${WQ_PAIRS:-1000000}
 WQ_ONLY=${WQ_ONLY:-0}
 SKIP_WQ=${SKIP_WQ:-0}
+IRQ_SAMPLES=${IRQ_SAMPLES:-1000}
+SKIP_IRQ=${SKIP_IRQ:-0}
 TASKLETS=1
 [ "$WQ_ONLY" = 1 ] && TASKLETS=0
 WQ=1
 [ "$SKIP_WQ" = 1 ] && WQ=0
+IRQ=1
+{ [ "$SKIP_IRQ" = 1 ] || [ "$WQ_ONLY" = 1 ]; } && IRQ=0
+if [ "${IRQ_ONLY:-0}" = 1 ]; then
+	TASKLETS=0
+	WQ=0
+	IRQ=1
+fi
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
 	cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -54,6 +68,7 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
 	targets=
 	[ "$TASKLETS" = 1 ] && targets="bench_pending bench_wake bench_coalesce"
 	[ "$WQ" = 1 ] && targets="$targets bench_wq_throughput bench_wq_latency bench_delayed"
+	[ "$IRQ" = 1 ] && targets="$targets bench_irq"
 	# shellcheck disable=SC2086 # one word per target
 	cmake --build "$BUILD" -j"$(nproc)" --target $targets >/dev/null
 fi
@@ -186,6 +201,10 @@ while [ "$i" -le "$RUNS" ]; do
 		"$BIN/bench_wq_throughput" -p "$(nproc)" -d "$WQ_MS" >>"$LOG"
 		"$BIN/bench_wq_latency" -c "$CPU" -n "$WQ_SAMPLES" >>"$LOG"
 		"$BIN/bench_delayed" -c "$CPU" -N "$WQ_ARMED" -n "$WQ_PAIRS" >>"$LOG"
+	fi
+	# 5. top halves: one round per run, the medians are over runs.
+	if [ "$IRQ" = 1 ]; then
+		"$BIN/bench_irq" cross -c "$CPU" -n "$IRQ_SAMPLES" -r 1 >>"$LOG"
 	fi
 	i=$((i + 1))
 done
