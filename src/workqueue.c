@@ -143,6 +143,10 @@ bool bh_workqueue_congested(int cpu, struct bh_workqueue *wq)
 		return false;
 	struct bh__pwq *pwq = bh__wq_pwq(wq, cpu);
 	unsigned long f = bh__pool_lock(pwq->pool);
+	/* Items just queued may still be on `incoming`, not yet sorted into
+	 * active and deferred: sort them first, so that the answer holds
+	 * from the moment queue_work() returned. */
+	bh__pool_drain_incoming(pwq->pool);
 	bool r = pwq->nr_inactive != 0;
 	bh__pool_unlock(pwq->pool, f);
 	return r;

@@ -360,6 +360,39 @@ static void test_f2_percpu_limit(void **state)
 	bh_destroy_workqueue(wq);
 }
 
+/*
+ * SPEC W17: congested(cpu) is true exactly while that CPU's share holds an
+ * item deferred by max_active, from the moment queue_work() returned (the
+ * item may still be on the pool's lock-free incoming stack then: the call
+ * drains it first), and only for that CPU.
+ */
+static void test_w17_congested(void **state)
+{
+	(void)state;
+	struct bh_workqueue *wq = bh_alloc_workqueue("w17", 0, 1);
+	static struct gitem g[2];
+
+	assert_non_null(wq);
+	reset_counts();
+	g_init(&g[0], 0, true);
+	g_init(&g[1], 1, false);
+	assert_false(bh_workqueue_congested(0, wq));
+	assert_true(bh_queue_work_on(0, wq, &g[0].work));
+	assert_true(wait_started(g, 1, 1));
+	assert_false(bh_workqueue_congested(0, wq)); /* active, not deferred */
+	assert_true(bh_queue_work_on(0, wq, &g[1].work));
+	assert_true(bh_workqueue_congested(0, wq)); /* at once, every time */
+	assert_false(bh_workqueue_congested(1, wq));
+	assert_int_equal(th_ld(&g[1].started), 0);
+
+	bh_complete(&g[0].gate);
+	assert_true(wait_all_done(g, 2));
+	bh_flush_workqueue(wq);
+	assert_false(bh_workqueue_congested(0, wq));
+	assert_int_equal(th_ld(&gate_timeouts), 0);
+	bh_destroy_workqueue(wq);
+}
+
 /* SPEC F3: on an unbound workqueue max_active is system-wide. */
 static void test_f3_unbound_systemwide(void **state)
 {
@@ -771,6 +804,7 @@ int main(void)
 		T(test_f20_name_truncated),
 		T(test_f19_bh_flags),
 		T(test_f2_percpu_limit),
+		T(test_w17_congested),
 		T(test_f3_unbound_systemwide),
 		T(test_f4_queue_never_fails),
 		T(test_f5_raise_activates),
