@@ -851,8 +851,9 @@ static void *worker_main(void *arg)
 		bh__pool_drain_incoming(p);
 		if (need_more_worker(p)) {
 			leave_idle(wk);
+			/* Seq-cst: see the watchdog's Dekker. */
 			if (wd.started && __atomic_load_n(&wd.idle_sleeping,
-							  __ATOMIC_RELAXED))
+							  __ATOMIC_SEQ_CST))
 				bh__wq_watchdog_poke();
 			if (!p->nr_idle && !manage_workers(wk, &f)) {
 				enter_idle(wk);
@@ -1090,20 +1091,40 @@ static void report_lockup(struct bh__pool *p, uint64_t stuck_ns)
 }
 
 /* Returns whether the pool is busy (worth polling again soon). */
+/* Something runs or waits in `p` (a lock-free look). */
+static bool pool_looks_busy(struct bh__pool *p)
+{
+	return p->inited &&
+	       ((p->managed &&
+		 __atomic_load_n(&p->nr_running, __ATOMIC_SEQ_CST)) ||
+		__atomic_load_n(&p->nr_worklist_hint, __ATOMIC_RELAXED) ||
+		__atomic_load_n(&p->incoming, __ATOMIC_RELAXED));
+}
+
+static bool any_pool_busy(void)
+{
+	for (int c = 0; c < bh__rt.nr_cpus; c++)
+		for (int k = 0; k < 4; k++)
+			if (pool_looks_busy(&cpu_pools[c][k]))
+				return true;
+	for (int k = 0; k < 2; k++)
+		if (pool_looks_busy(&unbound_pools[k]))
+			return true;
+	return false;
+}
+
 static bool watch_pool(struct bh__pool *p, uint64_t now)
 {
-	if (!p->inited)
-		return false;
-	bool busy = (p->managed &&
-		     __atomic_load_n(&p->nr_running, __ATOMIC_RELAXED)) ||
-		    __atomic_load_n(&p->nr_worklist_hint, __ATOMIC_RELAXED) ||
-		    __atomic_load_n(&p->incoming, __ATOMIC_RELAXED);
-	if (!busy)
+	if (!pool_looks_busy(p))
 		return false;
 	unsigned long f = bh__pool_lock(p);
 	/* M13: items that no worker was woken for (one is counted as
 	 * running) wait on `incoming`; they are what the stall is about. */
 	bh__pool_drain_incoming(p);
+	/* cm_set() below decides whether to wake a worker from this hint;
+	 * the drain just moved items it does not count yet. */
+	__atomic_store_n(&p->nr_worklist_hint, p->nr_worklist,
+			 __ATOMIC_RELAXED);
 	if (p->managed) {
 		for (struct bh__worker *wk = p->all_workers; wk;
 		     wk = wk->all_next) {
@@ -1155,9 +1176,22 @@ static void *watchdog_main(void *arg)
 			if (period < 1000000)
 				period = 1000000;
 		} else {
+			/*
+			 * Dekker with a worker leaving idle, which counts
+			 * itself in nr_running and then reads idle_sleeping
+			 * (both seq-cst): we set idle_sleeping and then look
+			 * again, so one of us sees the other. Without the
+			 * second look a worker that became busy just after
+			 * our scan saw idle_sleeping still 0 and did not
+			 * poke, and we slept through its item (F12 unseen).
+			 */
 			__atomic_store_n(&wd.idle_sleeping, 1,
 					 __ATOMIC_SEQ_CST);
-			/* A worker that became busy meanwhile poked seq. */
+			if (any_pool_busy()) {
+				__atomic_store_n(&wd.idle_sleeping, 0,
+						 __ATOMIC_RELAXED);
+				continue;
+			}
 		}
 		bh__futex_wait(&wd.seq, seq, period);
 	}
