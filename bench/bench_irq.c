@@ -46,11 +46,20 @@
  * comparison, and says whether it could.
  *
  *   bench_irq [same|cross] [-c CPU] [-n SAMPLES] [-r ROUNDS] [-p PAUSE_US]
- *             [-P sig|fd|both]
+ *             [-P sig|fd|both] [-i IMPL,...]
+ *
+ * -i keeps only the named implementations (for profiling one of them);
+ * the ratio lines then give only the ratios among those.
  *
  * Output, per round: BENCH irq_<path>_<placement> <impl> lat_med_ns=...
- * lat_p99_ns=... top_med_ns=... and a ratio line (bh over raw, bh over
- * libuv); after the last round, "#" lines with the medians over rounds.
+ * lat_p99_ns=... top_med_ns=... ret_med_ns=... (top: sender to the top
+ * half's first instruction; ret: to the handler's return, after it
+ * scheduled the bottom half; for raw and the uv callbacks both are the
+ * receiver's start) and a ratio line (bh over raw, bh over libuv); after
+ * the last round, "#" lines with the medians over rounds. First, one line
+ * BENCH irq_syscalls_<placement> ref with the cost of the system calls the
+ * fd path makes (read of an eventfd, epoll_ctl EPOLL_CTL_MOD), measured on
+ * the measuring thread.
  */
 #include <signal.h>
 #include <sys/epoll.h>
@@ -80,7 +89,7 @@ static bool has_impl(enum path p, enum impl i)
  * What the receiver writes before it raises `done` (release), and the
  * measuring thread reads after it sees `done` (acquire).
  */
-static uint64_t t_top, t_cb;
+static uint64_t t_top, t_ret, t_cb;
 static int cb_cpu;
 static unsigned int done;
 static bool stopping;
@@ -110,7 +119,7 @@ static void *raw_sig_main(void *arg)
 		uint64_t t = bench_now_ns();
 		if (__atomic_load_n(&stopping, __ATOMIC_ACQUIRE))
 			return NULL;
-		t_top = t;
+		t_top = t_ret = t;
 		stamp_done(t);
 	}
 }
@@ -125,7 +134,7 @@ static void *raw_read_main(void *arg)
 		uint64_t t = bench_now_ns();
 		if (__atomic_load_n(&stopping, __ATOMIC_ACQUIRE))
 			return NULL;
-		t_top = t;
+		t_top = t_ret = t;
 		stamp_done(t);
 	}
 }
@@ -146,7 +155,7 @@ static void *raw_epoll_main(void *arg)
 			bench_die("raw epoll read", errno);
 		if (__atomic_load_n(&stopping, __ATOMIC_ACQUIRE))
 			break;
-		t_top = t;
+		t_top = t_ret = t;
 		stamp_done(t);
 	}
 	close(ep);
@@ -186,6 +195,7 @@ static bh_irqreturn_t bh_sig_top(int irq, void *dev)
 	(void)dev;
 	t_top = bench_now_ns();
 	bh_bottom();
+	t_ret = bench_now_ns();
 	return BH_IRQ_HANDLED;
 }
 
@@ -199,6 +209,7 @@ static bh_irqreturn_t bh_fd_top(int irq, void *dev)
 	if (read(efd_bh, &v, sizeof(v)) != sizeof(v))
 		return BH_IRQ_NONE;
 	bh_bottom();
+	t_ret = bench_now_ns();
 	return BH_IRQ_HANDLED;
 }
 
@@ -215,6 +226,7 @@ static void uv_sig_handler(int sig)
 	(void)sig;
 	t_top = bench_now_ns();
 	uv_async_send(&uv_as); /* async-signal-safe, as libuv documents */
+	t_ret = bench_now_ns();
 	errno = saved;
 }
 
@@ -238,7 +250,7 @@ static void on_uv_poll(uv_poll_t *p, int status, int events)
 	(void)events;
 	if (read(efd_uv, &v, sizeof(v)) < 0)
 		return;
-	t_top = t;
+	t_top = t_ret = t;
 	stamp_done(t);
 }
 
@@ -277,7 +289,7 @@ static bool others_idle(void)
 /* ---- measurement ---- */
 
 struct series {
-	uint64_t *lat, *top;
+	uint64_t *lat, *top, *ret;
 	size_t n;
 	unsigned long not_idle, on_target;
 };
@@ -328,7 +340,7 @@ static void sample(enum path p, enum impl i, struct series *s,
 	bench_sleep_us(pause_us);
 	__atomic_store_n(&done, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&bh_mode, (int)i, __ATOMIC_RELAXED);
-	t_top = 0;
+	t_top = t_ret = 0;
 
 	uint64_t t0 = bench_now_ns();
 	send_one(p, i);
@@ -336,6 +348,7 @@ static void sample(enum path p, enum impl i, struct series *s,
 
 	s->lat[s->n] = t_cb - t0;
 	s->top[s->n] = t_top ? t_top - t0 : 0;
+	s->ret[s->n] = t_ret ? t_ret - t0 : 0;
 	if (cb_cpu == target_cpu)
 		s->on_target++;
 	s->n++;
@@ -413,11 +426,51 @@ static void setup_uv(int cpu)
 	bench_thread_start(&uv_th, "uv-loop", cpu, uv_main, NULL);
 }
 
+/*
+ * What the fd path's system calls cost here, for reading its figures: a
+ * read() of a ready eventfd and an EPOLL_CTL_MOD of an EPOLLONESHOT
+ * registration (the re-arm), median of 2000 each.
+ */
+static void syscall_costs(const char *place)
+{
+	enum { N = 2000 };
+	static uint64_t v[N];
+	static const uint64_t one = 1;
+	uint64_t x;
+	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLONESHOT};
+	if (efd < 0 || ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, efd, &ev) < 0)
+		bench_die("syscall_costs", errno);
+	for (int k = 0; k < N; k++) {
+		if (write(efd, &one, sizeof(one)) != sizeof(one))
+			bench_die("syscall_costs write", errno);
+		uint64_t t0 = bench_now_ns();
+		if (read(efd, &x, sizeof(x)) != sizeof(x))
+			bench_die("syscall_costs read", errno);
+		v[k] = bench_now_ns() - t0;
+	}
+	double rd = (double)bench_quantile(v, N, 0.5);
+	for (int k = 0; k < N; k++) {
+		uint64_t t0 = bench_now_ns();
+		if (epoll_ctl(ep, EPOLL_CTL_MOD, efd, &ev) < 0)
+			bench_die("syscall_costs epoll_ctl", errno);
+		v[k] = bench_now_ns() - t0;
+	}
+	double mod = (double)bench_quantile(v, N, 0.5);
+	printf("BENCH irq_syscalls_%s ref eventfd_read_ns=%.0f "
+	       "epoll_ctl_mod_ns=%.0f\n",
+	       place, rd, mod);
+	close(ep);
+	close(efd);
+}
+
 /* Medians over rounds, kept per path and impl (and ratio). */
 #define MAX_ROUNDS 256
 static double r_med[NR_PATH][NR_IMPL][MAX_ROUNDS],
 	r_p99[NR_PATH][NR_IMPL][MAX_ROUNDS],
-	r_top[NR_PATH][NR_IMPL][MAX_ROUNDS];
+	r_top[NR_PATH][NR_IMPL][MAX_ROUNDS],
+	r_ret[NR_PATH][NR_IMPL][MAX_ROUNDS];
 
 struct ratio {
 	const char *name;
@@ -442,6 +495,7 @@ int main(int argc, char **argv)
 	size_t samples = 1000;
 	unsigned int pause_us = 50;
 	bool want[NR_PATH] = {true, true};
+	unsigned int impls = (1u << NR_IMPL) - 1;
 	for (int a = 1; a < argc; a++) {
 		if (bench_place_arg(argc, argv, &a, &pl))
 			continue;
@@ -454,10 +508,23 @@ int main(int argc, char **argv)
 			want[PATH_SIG] =
 				!strcmp(w, "sig") || !strcmp(w, "both");
 			want[PATH_FD] = !strcmp(w, "fd") || !strcmp(w, "both");
+		} else if (strcmp(argv[a], "-i") == 0 && a + 1 < argc) {
+			char *l = strdup(argv[++a]), *save = NULL;
+			impls = 0;
+			for (char *t = strtok_r(l, ",", &save); t;
+			     t = strtok_r(NULL, ",", &save)) {
+				int i = 0;
+				while (i < NR_IMPL && strcmp(t, impl_name[i]))
+					i++;
+				if (i == NR_IMPL)
+					usage(argv[0]);
+				impls |= 1u << i;
+			}
+			free(l);
 		} else
 			usage(argv[0]);
 	}
-	if (samples == 0 || pl.rounds > MAX_ROUNDS ||
+	if (samples == 0 || impls == 0 || pl.rounds > MAX_ROUNDS ||
 	    !(want[PATH_SIG] || want[PATH_FD]) || !bench_place_check(&pl))
 		usage(argv[0]);
 	target_cpu = pl.target_cpu;
@@ -465,6 +532,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	setup_signals();
+	syscall_costs(place);
 	if ((efd_raw = eventfd(0, EFD_CLOEXEC)) < 0 ||
 	    (efd_raw_ep = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0 ||
 	    (efd_bh = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0 ||
@@ -486,7 +554,8 @@ int main(int argc, char **argv)
 			s[p][i] = (struct series){0};
 			s[p][i].lat = calloc(samples, sizeof(uint64_t));
 			s[p][i].top = calloc(samples, sizeof(uint64_t));
-			if (!s[p][i].lat || !s[p][i].top)
+			s[p][i].ret = calloc(samples, sizeof(uint64_t));
+			if (!s[p][i].lat || !s[p][i].top || !s[p][i].ret)
 				bench_die("calloc", ENOMEM);
 		}
 
@@ -498,7 +567,8 @@ int main(int argc, char **argv)
 	int n_order = 0;
 	for (int p = 0; p < NR_PATH; p++)
 		for (int i = 0; i < NR_IMPL; i++)
-			if (want[p] && has_impl((enum path)p, (enum impl)i))
+			if (want[p] && has_impl((enum path)p, (enum impl)i) &&
+			    (impls & (1u << i)))
 				order[n_order++].p = (enum path)p,
 				order[n_order - 1].i = (enum impl)i;
 
@@ -534,15 +604,17 @@ int main(int argc, char **argv)
 			r_p99[p][i][r] =
 				(double)bench_quantile(x->lat, n, 0.99);
 			r_top[p][i][r] = (double)bench_quantile(x->top, n, 0.5);
+			r_ret[p][i][r] = (double)bench_quantile(x->ret, n, 0.5);
 			printf("BENCH irq_%s_%s %s round=%d samples=%zu "
 			       "not_idle=%lu on_target_pct=%.1f "
 			       "lat_med_ns=%.0f lat_p99_ns=%.0f "
-			       "top_med_ns=%.0f\n",
+			       "top_med_ns=%.0f ret_med_ns=%.0f\n",
 			       path_name[p], place, impl_name[i], r, n,
 			       x->not_idle,
 			       n ? 100.0 * (double)x->on_target / (double)n
 				 : 0.0,
-			       r_med[p][i][r], r_p99[p][i][r], r_top[p][i][r]);
+			       r_med[p][i][r], r_p99[p][i][r], r_top[p][i][r],
+			       r_ret[p][i][r]);
 		}
 		for (int p = 0; p < NR_PATH; p++) {
 			if (!want[p])
@@ -551,7 +623,9 @@ int main(int argc, char **argv)
 			       place, r);
 			for (size_t q = 0; q < NR_RATIOS; q++) {
 				const struct ratio *x = &ratios[q];
-				if (!has_impl((enum path)p, x->den))
+				if (!has_impl((enum path)p, x->den) ||
+				    !(impls & (1u << x->num)) ||
+				    !(impls & (1u << x->den)))
 					continue;
 				double m = r_med[p][x->num][r] /
 					   r_med[p][x->den][r];
@@ -568,21 +642,24 @@ int main(int argc, char **argv)
 
 	/* Medians over rounds (the arrays are sorted in place). */
 	printf("# medians over %d rounds (%s): impl lat_med lat_p99 top_med "
-	       "(ns)\n",
+	       "ret_med (ns)\n",
 	       pl.rounds, place);
 	for (int j = 0; j < n_order; j++) {
 		enum path p = order[j].p;
 		enum impl i = order[j].i;
-		printf("#   %-3s %-10s %8.0f %8.0f %8.0f\n", path_name[p],
+		printf("#   %-3s %-10s %8.0f %8.0f %8.0f %8.0f\n", path_name[p],
 		       impl_name[i], bench_median_d(r_med[p][i], pl.rounds),
 		       bench_median_d(r_p99[p][i], pl.rounds),
-		       bench_median_d(r_top[p][i], pl.rounds));
+		       bench_median_d(r_top[p][i], pl.rounds),
+		       bench_median_d(r_ret[p][i], pl.rounds));
 	}
 	for (int p = 0; p < NR_PATH; p++) {
 		if (!want[p])
 			continue;
 		for (size_t q = 0; q < NR_RATIOS; q++) {
-			if (!has_impl((enum path)p, ratios[q].den))
+			if (!has_impl((enum path)p, ratios[q].den) ||
+			    !(impls & (1u << ratios[q].num)) ||
+			    !(impls & (1u << ratios[q].den)))
 				continue;
 			printf("#   %-3s %-26s med %.3f  p99 %.3f\n",
 			       path_name[p], ratios[q].name,
@@ -617,6 +694,7 @@ int main(int argc, char **argv)
 		for (int i = 0; i < NR_IMPL; i++) {
 			free(s[p][i].lat);
 			free(s[p][i].top);
+			free(s[p][i].ret);
 		}
 	return 0;
 }
