@@ -156,7 +156,7 @@ int bh__queue_claimed(int cpu, struct bh_workqueue *wq, struct bh_work *w,
 	struct bh__pwq *pwq = select_pwq(wq, cpu, w, d);
 	/* Counted in its flush colour before it becomes visible (C4). */
 	unsigned int c = __atomic_load_n(&wq->work_color, __ATOMIC_SEQ_CST);
-	__atomic_add_fetch(&pwq->nr_in_flight[c], 1, __ATOMIC_SEQ_CST);
+	bh__pwq_inc_in_flight(pwq, c);
 	uintptr_t nd = (uintptr_t)pwq | W_PENDING | W_PWQ |
 		       ((uintptr_t)c << W_COLOR_SHIFT);
 	/* Until it is on `incoming`, a handler on this thread must not wait
@@ -184,7 +184,7 @@ bool bh__resurrect(struct bh_work *w, uintptr_t *d)
 	struct bh__pwq *pwq = w_pwq(*d);
 	unsigned int c =
 		__atomic_load_n(&pwq->wq->work_color, __ATOMIC_SEQ_CST);
-	__atomic_add_fetch(&pwq->nr_in_flight[c], 1, __ATOMIC_SEQ_CST);
+	bh__pwq_inc_in_flight(pwq, c);
 	uintptr_t nd = (*d & ~W_COLOR_MASK) | W_PENDING |
 		       ((uintptr_t)c << W_COLOR_SHIFT);
 	if (!w_cas(w, d, nd)) {

@@ -85,8 +85,13 @@ static uint64_t now_ns(void)
 	return bh__monotonic_ns();
 }
 
-/* A clock tick's precision, for the lockup watchdog's stamps: a few
- * nanoseconds where the precise clock costs tens. */
+/*
+ * A clock tick's precision, for the stamps taken per item (the lockup
+ * watchdog's progress stamp, F12's start of a run): a few nanoseconds
+ * where the precise clock costs tens, and it is read three times per item.
+ * The checks that use them measure seconds (M13) or 10 ms (F12) and, as
+ * the kernel's at its scheduler tick, may see a run up to a tick longer.
+ */
 static uint64_t coarse_ns(void)
 {
 	struct timespec ts;
@@ -226,9 +231,11 @@ void bh__pool_push(struct bh__pool *p, struct bh_work *w)
 void bh__pwq_dec_in_flight(struct bh__pwq *pwq, unsigned int color)
 {
 	struct bh_workqueue *wq = pwq->wq;
-	if (__atomic_sub_fetch(&pwq->nr_in_flight[color], 1,
-			       __ATOMIC_SEQ_CST) == 0 &&
-	    __atomic_load_n(&wq->nr_flushers, __ATOMIC_SEQ_CST)) {
+	/* Seq-cst against the flusher, which counts itself in nr_flushers
+	 * and then reads the counts: one of us sees the other. */
+	__atomic_add_fetch(&pwq->nr_done[color], 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&wq->nr_flushers, __ATOMIC_SEQ_CST) &&
+	    bh__pwq_in_flight(pwq, color) == 0) {
 		__atomic_fetch_add(&wq->flush_seq, 1, __ATOMIC_SEQ_CST);
 		bh__futex_wake(&wq->flush_seq, INT32_MAX);
 	}
@@ -443,7 +450,7 @@ void bh__wq_worker_running(void)
 	if (!wk || !wk->in_callback)
 		return;
 	cm_clear(wk, CM_SLEEPING);
-	__atomic_store_n(&wk->start_ns, now_ns(), __ATOMIC_RELAXED);
+	__atomic_store_n(&wk->start_ns, coarse_ns(), __ATOMIC_RELAXED);
 }
 
 /* ---- running one item ---------------------------------------------------- */
@@ -537,13 +544,13 @@ static void process_one_work(struct bh__worker *wk, struct bh_work *w,
 	wk->hash_next = p->busy_hash[h];
 	p->busy_hash[h] = wk;
 	p->stall_reported = false;
-	__atomic_store_n(&p->watchdog_ts, now_ns(), __ATOMIC_RELAXED);
+	__atomic_store_n(&p->watchdog_ts, coarse_ns(), __ATOMIC_RELAXED);
 
 	struct bh_workqueue *wq = pwq->wq;
 	bool intensive =
 		!barrier && (wq->flags & BH_WQ_CPU_INTENSIVE) && p->managed;
 	if (!barrier)
-		__atomic_fetch_add(&wq->started, 1, __ATOMIC_RELAXED);
+		bh__pwq_count(&pwq->started);
 	/* Others may start now: unbound pools run items side by side. */
 	if (!p->bh && !p->managed && p->nr_worklist)
 		bh__pool_kick(p);
@@ -554,7 +561,7 @@ static void process_one_work(struct bh__worker *wk, struct bh_work *w,
 	unsigned int pc0 = bh__self.preempt_count;
 	unsigned int irq0 = bh__self.irqs_off;
 	wk->in_callback = !p->bh;
-	__atomic_store_n(&wk->start_ns, now_ns(), __ATOMIC_RELAXED);
+	__atomic_store_n(&wk->start_ns, coarse_ns(), __ATOMIC_RELAXED);
 	fn(w); /* W10: w is not touched after this */
 	__atomic_store_n(&wk->start_ns, 0, __ATOMIC_RELAXED);
 	wk->in_callback = false;
@@ -563,7 +570,6 @@ static void process_one_work(struct bh__worker *wk, struct bh_work *w,
 	if (wk->desc[0]) {
 		set_thread_name(wk, '-');
 	}
-	cm_clear(wk, CM_INTENSIVE);
 
 	*flags = bh__pool_lock(p);
 	struct bh__worker **pp = &p->busy_hash[h];
@@ -574,10 +580,15 @@ static void process_one_work(struct bh__worker *wk, struct bh_work *w,
 	wk->current_work = NULL;
 	wk->current_func = NULL;
 	wk->current_pwq = NULL;
+	/* F11/F12 end with the run. A plain look first (a locked RMW per
+	 * item otherwise): the watchdog marks only under this lock while
+	 * current_pwq is set, so no mark can come after this one. */
+	if (__atomic_load_n(&wk->not_counted, __ATOMIC_RELAXED) & CM_INTENSIVE)
+		cm_clear(wk, CM_INTENSIVE);
 	__atomic_fetch_sub(&p->busy_count[h], 1, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&p->watchdog_ts, now_ns(), __ATOMIC_RELAXED);
+	__atomic_store_n(&p->watchdog_ts, coarse_ns(), __ATOMIC_RELAXED);
 	if (!barrier) {
-		__atomic_fetch_add(&wq->completed, 1, __ATOMIC_RELAXED);
+		bh__pwq_count(&pwq->completed);
 		pwq->nr_active--;
 		bh__pwq_activate(pwq);
 		bh__pwq_dec_in_flight(pwq, color);

@@ -274,8 +274,7 @@ static bool wq_empty(struct bh_workqueue *wq)
 {
 	for (int i = 0; i < wq->nr_pwqs; i++)
 		for (int c = 0; c < W_NR_COLORS; c++)
-			if (__atomic_load_n(&wq->pwqs[i]->nr_in_flight[c],
-					    __ATOMIC_ACQUIRE))
+			if (bh__pwq_in_flight(wq->pwqs[i], (unsigned int)c))
 				return false;
 	return true;
 }
@@ -475,8 +474,7 @@ static int destroy_wq(struct bh_workqueue *wq)
 static bool colour_done(struct bh_workqueue *wq, unsigned int c)
 {
 	for (int i = 0; i < wq->nr_pwqs; i++)
-		if (__atomic_load_n(&wq->pwqs[i]->nr_in_flight[c],
-				    __ATOMIC_SEQ_CST))
+		if (bh__pwq_in_flight(wq->pwqs[i], c))
 			return false;
 	return true;
 }
@@ -610,8 +608,14 @@ int bh_workqueue_get_stats(const struct bh_workqueue *wq,
 	if (!wq || !st)
 		return -EINVAL;
 	memset(st, 0, sizeof(*st));
-	st->started = __atomic_load_n(&wq->started, __ATOMIC_RELAXED);
-	st->completed = __atomic_load_n(&wq->completed, __ATOMIC_RELAXED);
+	for (int i = 0; i < wq->nr_pwqs; i++) {
+		const struct bh__pwq *pwq = wq->pwqs[i];
+		if (!pwq)
+			continue;
+		st->started += __atomic_load_n(&pwq->started, __ATOMIC_RELAXED);
+		st->completed +=
+			__atomic_load_n(&pwq->completed, __ATOMIC_RELAXED);
+	}
 	st->cpu_intensive =
 		__atomic_load_n(&wq->cpu_intensive, __ATOMIC_RELAXED);
 	st->cm_wakeup = __atomic_load_n(&wq->cm_wakeup, __ATOMIC_RELAXED);
@@ -757,8 +761,9 @@ int bh__wq_init(void)
 
 static void count_completed(struct bh_workqueue *wq, void *arg)
 {
-	*(unsigned long long *)arg +=
-		__atomic_load_n(&wq->completed, __ATOMIC_RELAXED);
+	struct bh_wq_stats st;
+	bh_workqueue_get_stats(wq, &st);
+	*(unsigned long long *)arg += st.completed;
 }
 
 /* Flush every non-BH workqueue; returns how many items completed. */

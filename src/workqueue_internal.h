@@ -188,15 +188,48 @@ struct bh__worker {
 };
 
 struct bh__pwq {
-	struct bh__pool *pool;	       /* I */
-	struct bh_workqueue *wq;       /* I */
-	int nr_active;		       /* P */
-	int max_active;		       /* P: effective (0 while frozen) */
-	struct bh_work inactive;       /* P: sentinel */
-	unsigned int nr_inactive;      /* P */
-	int nr_in_flight[W_NR_COLORS]; /* A: queued items by colour */
-	int cpu;		       /* I: -1 for unbound */
+	struct bh__pool *pool;	  /* I */
+	struct bh_workqueue *wq;  /* I */
+	int nr_active;		  /* P */
+	int max_active;		  /* P: effective (0 while frozen) */
+	struct bh_work inactive;  /* P: sentinel */
+	unsigned int nr_inactive; /* P */
+	int cpu;		  /* I: -1 for unbound */
+	/* F18 counts of this share, summed by the readers: written under
+	 * the pool lock only, so a plain store, not a locked add, per item */
+	unsigned long long started, completed; /* P, read A */
+	/*
+	 * Items in flight by flush colour (C4), as two counts that only grow,
+	 * each on a line of its own: producers add to `queued`, whoever ends
+	 * an item (its run, a cancel, a drop) to `done`. A single counter
+	 * bounced between the producer's and the worker's caches on every
+	 * item; these stay put, and only a flusher reads both.
+	 */
+	unsigned int nr_queued[W_NR_COLORS]
+		__attribute__((aligned(64)));				/* A */
+	unsigned int nr_done[W_NR_COLORS] __attribute__((aligned(64))); /* A */
 } __attribute__((aligned(PWQ_ALIGN)));
+
+/*
+ * Items of colour `c` in flight on `pwq`. `done` is read first: what ends
+ * between the two loads can only make the figure too high, never zero
+ * too early, and whoever ends it then wakes the flusher (see
+ * bh__pwq_dec_in_flight()).
+ */
+static inline unsigned int bh__pwq_in_flight(const struct bh__pwq *pwq,
+					     unsigned int c)
+{
+	unsigned int done = __atomic_load_n(&pwq->nr_done[c], __ATOMIC_SEQ_CST);
+	unsigned int queued =
+		__atomic_load_n(&pwq->nr_queued[c], __ATOMIC_SEQ_CST);
+	return queued - done;
+}
+
+/* One more item of colour `c` on `pwq`, counted before it is visible. */
+static inline void bh__pwq_inc_in_flight(struct bh__pwq *pwq, unsigned int c)
+{
+	__atomic_add_fetch(&pwq->nr_queued[c], 1, __ATOMIC_SEQ_CST);
+}
 
 struct bh_workqueue {
 	char name[BH_WQ_NAME_LEN]; /* I */
@@ -216,8 +249,7 @@ struct bh_workqueue {
 	struct bh__worker *rescuer; /* I */
 	struct bh_workqueue *next;  /* G: global list */
 	/* F18 counters */
-	unsigned long long started, completed, cpu_intensive, cm_wakeup, mayday,
-		rescued; /* A */
+	unsigned long long cpu_intensive, cm_wakeup, mayday, rescued; /* A */
 };
 
 /* ---- shared state and helpers ------------------------------------------ */
@@ -258,6 +290,12 @@ void bh__pwq_dec_in_flight(struct bh__pwq *pwq, unsigned int color);
 void bh__pwq_activate(struct bh__pwq *pwq);
 
 struct bh__pwq *bh__wq_pwq(struct bh_workqueue *wq, int cpu);
+
+/* P: one more of a pwq's counts (single writer: the lock holder). */
+static inline void bh__pwq_count(unsigned long long *n)
+{
+	__atomic_store_n(n, *n + 1, __ATOMIC_RELAXED);
+}
 
 /*
  * Queue `w`, whose state word the caller saw as `d` (idle, or the
