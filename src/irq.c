@@ -509,20 +509,20 @@ static const char *first_name(struct bh__irq_desc *d)
 	return a && a->name ? a->name : "?";
 }
 
-int bh_disable_irq(unsigned int irq)
+/*
+ * Wait for the line's running handlers and thread functions, as
+ * synchronize_irq() does, unless the caller is one of them: it would wait
+ * for itself forever, so it gets a warning (`what` names the call, `after`
+ * completes the sentence) and -EDEADLK.
+ */
+static int sync_line(unsigned int irq, struct bh__irq_desc *d, const char *what,
+		     const char *after)
 {
-	int err = check_line(irq, "disable_irq");
-	if (err)
-		return err;
-	struct bh__irq_desc *d = &bh__irq_descs[irq];
-	bh__irq_disable_nosync(d);
 	if (bh__irq_is_own(d)) {
 		BH_WARN(1,
-			"bh: disable_irq(%u) from a handler or thread function "
-			"of IRQ %u (%s): it would wait for itself forever; the "
-			"line is disabled without waiting (use "
-			"disable_irq_nosync())",
-			irq, irq, first_name(d));
+			"bh: %s(%u) from a handler or thread function of IRQ "
+			"%u (%s): it would wait for itself forever%s",
+			what, irq, irq, first_name(d), after);
 		return -EDEADLK;
 	}
 	if (!bh_might_sleep())
@@ -531,24 +531,24 @@ int bh_disable_irq(unsigned int irq)
 	return 0;
 }
 
+int bh_disable_irq(unsigned int irq)
+{
+	int err = check_line(irq, "disable_irq");
+	if (err)
+		return err;
+	struct bh__irq_desc *d = &bh__irq_descs[irq];
+	bh__irq_disable_nosync(d);
+	return sync_line(irq, d, "disable_irq",
+			 "; the line is disabled without waiting (use "
+			 "disable_irq_nosync())");
+}
+
 int bh_synchronize_irq(unsigned int irq)
 {
 	int err = check_line(irq, "synchronize_irq");
 	if (err)
 		return err;
-	struct bh__irq_desc *d = &bh__irq_descs[irq];
-	if (bh__irq_is_own(d)) {
-		BH_WARN(1,
-			"bh: synchronize_irq(%u) from a handler or thread "
-			"function of IRQ %u (%s): it would wait for itself "
-			"forever",
-			irq, irq, first_name(d));
-		return -EDEADLK;
-	}
-	if (!bh_might_sleep())
-		return -EDEADLK;
-	bh__irq_sync(d, true);
-	return 0;
+	return sync_line(irq, &bh__irq_descs[irq], "synchronize_irq", "");
 }
 
 unsigned long long bh_irq_count(unsigned int irq, int cpu)
