@@ -118,6 +118,7 @@ int bh__dead_error(const char *what) __attribute__((cold, noinline));
  * whether the thread sleeps" a single atomic step (see bh__raise_on()).
  */
 #define BH__PENDING_MASK      ((1u << BH_NR_SOFTIRQS) - 1)
+#define BH__PENDING_IPI	      (1u << 28) /* smp.c: cross-CPU calls queued */
 #define BH__PENDING_REPROGRAM (1u << 29) /* an earlier timer was armed */
 #define BH__PENDING_STOP      (1u << 30)
 #define BH__PENDING_SLEEPING  (1u << 31)
@@ -400,6 +401,17 @@ int bh__hardirq_run(struct bh__hardirq *h, bool in_signal);
 /* Interrupt lines (irq_manage.c): reset at bh_init(), freed at shutdown. */
 void bh__irq_init(void);
 void bh__irq_shutdown(void);
+
+/*
+ * Cross-CPU calls (smp.c). bh__smp_ipi(): ksoftirqd/N found
+ * BH__PENDING_IPI; clears it and runs the CPU's queued calls.
+ * bh__smp_flush(): run bh CPU `cpu`'s queued calls in the calling thread,
+ * as that CPU, in hardirq context (unless another thread is doing so);
+ * returns how many ran. bh__smp_init(): reset the queues at bh_init().
+ */
+void bh__smp_ipi(struct bh__cpu *c);
+int bh__smp_flush(int cpu);
+void bh__smp_init(void);
 
 #pragma GCC visibility pop
 

@@ -116,6 +116,12 @@ static void *ksoftirqd_main(void *arg)
 
 	for (;;) {
 		uint32_t v = __atomic_load_n(&c->pending, __ATOMIC_ACQUIRE);
+		/* smp.c: a cross-CPU call is this CPU's hardirq; it comes
+		 * before softirqs, as an IPI interrupts them. */
+		if (v & BH__PENDING_IPI) {
+			bh__smp_ipi(c);
+			continue;
+		}
 		if (v & BH__PENDING_MASK) {
 			bh__do_softirq(c);
 			/*
@@ -338,6 +344,7 @@ int bh_init(const struct bh_config *cfg)
 	bh__softirq_install(BH_TASKLET_SOFTIRQ, bh__bh_vector);
 	bh__softirq_install(BH_TIMER_SOFTIRQ, bh__timer_action);
 	bh__irq_init();
+	bh__smp_init(); /* smp.c: empty cross-CPU call queues */
 
 	__atomic_store_n(&bh__rt.state, BH__RUNNING, __ATOMIC_RELEASE);
 	__atomic_store_n(&bh__rt.live, 1, __ATOMIC_RELEASE);
@@ -393,6 +400,7 @@ int bh_shutdown(void)
 	for (int round = 0; round < BH__SHUTDOWN_ROUNDS; round++) {
 		int ran = 0;
 		for (int i = 0; i < bh__rt.nr_cpus; i++) {
+			ran += bh__smp_flush(i); /* smp.c: calls left queued */
 			bh__timer_check(&bh__cpus[i],
 					true); /* due timers run */
 			ran += bh__do_softirq(&bh__cpus[i]);

@@ -233,7 +233,9 @@ int bh_run_softirqs(int cpu)
 			     bh_preempt_count());
 		return -EDEADLK;
 	}
-	return bh__do_softirq(&bh__cpus[cpu]);
+	/* smp.c: stepping a CPU takes its cross-CPU calls first (hardirq) */
+	int calls = bh__smp_flush(cpu);
+	return calls + bh__do_softirq(&bh__cpus[cpu]);
 }
 
 int bh_run_all(unsigned int max_loops)
