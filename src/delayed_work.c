@@ -215,8 +215,10 @@ bool bh_mod_delayed_work_on(int cpu, struct bh_workqueue *wq,
 		return false;
 	uintptr_t d = w_load(&dw->work);
 	if (w_disable(d)) {
+		/* X2: not queued. The kernel's return even so: whether it
+		 * was pending (a handler's disable counted on our grab). */
 		bh__release_grab(&dw->work, 0);
-		return false; /* X2 */
+		return r == GRAB_PENDING;
 	}
 	arm_owned(cpu, wq, dw, delay, d); /* D7-D9 */
 	return r == GRAB_PENDING;
