@@ -105,7 +105,10 @@ static void test_deterministic_nowait_runs_when_stepped(void **state)
 	assert_int_equal(bh_smp_call_function_single(1, record, &s, 0), 0);
 	assert_int_equal(bh_run_all(0), 1);
 	assert_int_equal(s.runs, 2);
+	/* U6: shutdown runs what is still queued. */
+	assert_int_equal(bh_smp_call_function_single(1, record, &s, 0), 0);
 	th_shutdown();
+	assert_int_equal(s.runs, 3);
 }
 
 static void test_nowait_runs_eventually(void **state)
@@ -267,6 +270,30 @@ static void test_async_threaded(void **state)
 	}
 	assert_true(th_wait_ge(&async_seen.runs, 100));
 	assert_int_equal(async_seen.cpus, 1ul << 1);
+	th_shutdown();
+}
+
+static bh_call_single_data_t sig_csd = BH_CSD_INIT(record, &async_seen);
+static int sig_ret = 1;
+
+static void on_sigusr1(int sig)
+{
+	(void)sig;
+	sig_ret = bh_smp_call_function_single_async(1, &sig_csd);
+}
+
+static void test_async_from_signal_handler(void **state)
+{
+	(void)state;
+	memset(&async_seen, 0, sizeof(async_seen));
+	th_init_cpu0(2, false);
+	th_set_handler(SIGUSR1, on_sigusr1);
+	assert_int_equal(raise(SIGUSR1), 0);
+	assert_true(th_wait_ge(&async_seen.runs, 1));
+	assert_int_equal(sig_ret, 0);
+	assert_int_equal(async_seen.cpu, 1);
+	assert_true(async_seen.hardirq);
+	th_set_handler(SIGUSR1, SIG_DFL);
 	th_shutdown();
 }
 
@@ -557,6 +584,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_async_busy_and_requeue,
 					  th_teardown),
 		cmocka_unit_test_teardown(test_async_threaded, th_teardown),
+		cmocka_unit_test_teardown(test_async_from_signal_handler,
+					  th_teardown),
 		cmocka_unit_test_teardown(test_on_each_cpu_once_per_cpu,
 					  th_teardown),
 		cmocka_unit_test_teardown(test_mask_variants, th_teardown),
