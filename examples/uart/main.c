@@ -614,8 +614,9 @@ int main(int argc, char **argv)
 	       uart_stage_runs(UART_TOP_HALF),
 	       (unsigned long long)port.rx_bytes, port.fifo_full,
 	       port.throttles);
-	printf("  tasklet   %lu runs, up to %ld top halves coalesced in one\n",
-	       uart_stage_runs(UART_TASKLET), uart_stage_max_b(UART_TASKLET));
+	printf("  tasklet   %lu runs, at most %ld top %s coalesced into one\n",
+	       uart_stage_runs(UART_TASKLET), uart_stage_max_b(UART_TASKLET),
+	       uart_stage_max_b(UART_TASKLET) == 1 ? "half" : "halves");
 	printf("  read()    %lu returns, %lld bytes\n",
 	       uart_stage_runs(UART_READER), uart_stage_sum_a(UART_READER));
 	printf("  work item %lu runs, %lld lines logged, %lu dropped\n",

@@ -152,9 +152,12 @@ static void describe(const struct event *e, char *s, size_t len)
 		snprintf(s, len, "FIFO empty: unmask the line (enable_irq)");
 		break;
 	case UART_READER:
-		snprintf(s, len, "read() returned %ld %s%s", e->a,
-			 plural(e->a, "byte", "bytes"),
-			 e->b ? " after sleeping" : "");
+		if (e->a == 0)
+			snprintf(s, len, "read() returned 0: hung up (EOF)");
+		else
+			snprintf(s, len, "read() returned %ld %s%s", e->a,
+				 plural(e->a, "byte", "bytes"),
+				 e->b ? " after sleeping" : "");
 		break;
 	case UART_WORK:
 		snprintf(s, len, "wrote %ld %s (%ld bytes) to the log", e->a,
@@ -308,10 +311,12 @@ void uart_latency_report(FILE *f, bool arrivals)
 		unsigned int n =
 			nsamples[l] < SAMPLES_MAX ? nsamples[l] : SAMPLES_MAX;
 
+		if (l == UART_LAT_ARRIVAL_BURST && !n)
+			continue;
 		if (n == 0) {
 			fprintf(f, "  %-34s %8u %9s %9s %9s%s\n", names[l], 0u,
 				"-", "-", "-",
-				l <= UART_LAT_ARRIVAL_BURST && !arrivals
+				l == UART_LAT_ARRIVAL && !arrivals
 					? "  (another program wrote)"
 					: "");
 			continue;
