@@ -40,10 +40,12 @@ struct uart_port {
 	int log_fd; /* where the work item writes completed lines */
 
 	/*
-	 * Everything below up to `readq` is protected by `lock`. The top half
-	 * takes it with spin_lock() (interrupts are already off there); every
-	 * other context takes it with spin_lock_irqsave(), as serial drivers
-	 * guard their port against their own interrupt handler.
+	 * From here to `logbuf`, protected by `lock`. The top half takes it
+	 * with spin_lock() (interrupts are already off there); every other
+	 * context takes it with spin_lock_irqsave(), as serial drivers guard
+	 * their port against their own interrupt handler. head, tail and
+	 * closing are also read without it, with READ_ONCE(), as read()'s
+	 * wait condition.
 	 */
 	bh_spinlock_t lock;
 	unsigned char fifo[UART_FIFO_SIZE];
@@ -59,18 +61,17 @@ struct uart_port {
 	size_t logq_len;
 	/* For the latency figures: when the oldest event still waiting for
 	 * the next stage happened (0: none is waiting). */
-	uint64_t th_pending_ns;	   /* first top half since the tasklet ran */
-	unsigned int th_pending;   /* how many top halves that tasklet covers */
-	uint64_t wake_ns;	   /* first wake-up the reader has not seen */
-	uint64_t line_done_ns;	   /* first line the work item has not seen */
+	uint64_t th_pending_ns;	 /* first top half since the tasklet ran */
+	unsigned int th_pending; /* how many top halves that tasklet covers */
+	uint64_t wake_ns;	 /* first wake-up the reader has not seen */
+	uint64_t line_done_ns;	 /* first line the work item has not seen */
+	/* Counters, for the summary. */
+	uint64_t rx_bytes;	   /* bytes the top half took from the pty */
+	unsigned long fifo_full;   /* top halves that found the FIFO full */
+	unsigned long throttles;   /* times the line was masked */
 	unsigned long log_dropped; /* lines lost because logq was full */
 
 	char logbuf[UART_LOG_SIZE]; /* the work item's own copy of logq */
-
-	/* Counters written only by their own stage. */
-	uint64_t rx_bytes; /* top half: bytes taken from the pty */
-	unsigned long fifo_full;
-	unsigned long throttles;
 
 	struct bh_tasklet tasklet;	 /* FIFO -> ring, wakes readers */
 	struct bh_wait_queue_head readq; /* readers sleep here */
