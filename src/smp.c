@@ -112,9 +112,11 @@ static void csd_wait(bh_call_single_data_t *csd)
 		if (!(f & CSD_LOCK))
 			return;
 		if (bh__rt.deterministic) {
-			/* No ksoftirqd: step the target ourselves (dst was
-			 * written before the push; LOCK is still ours). */
-			bh__smp_flush(csd->dst);
+			/* No ksoftirqd: step the target ourselves. Relaxed:
+			 * for a slot another thread may be filling, a stale
+			 * target only costs one more turn of the loop. */
+			bh__smp_flush(
+				__atomic_load_n(&csd->dst, __ATOMIC_RELAXED));
 			if (spin >= CSD_SPIN)
 				sched_yield(); /* another thread runs it */
 			continue;
@@ -155,7 +157,8 @@ static void csd_lock(bh_call_single_data_t *csd, uint32_t type)
 static void queue_call(int cpu, bh_call_single_data_t *csd)
 {
 	struct smp_queue *q = &queues[cpu];
-	csd->dst = cpu;
+	/* Relaxed: read by waiters in deterministic mode (csd_wait()). */
+	__atomic_store_n(&csd->dst, cpu, __ATOMIC_RELAXED);
 	/* Relaxed: a first guess for the CAS. */
 	bh_call_single_data_t *head =
 		__atomic_load_n(&q->head, __ATOMIC_RELAXED);
