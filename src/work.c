@@ -337,33 +337,26 @@ void bh__grab_unmark(struct bh_work *w)
  * grab_locked_out()): the depth field of an off-queue state (a grab's
  * owner releases with its own change added to it; a debt is paid on top
  * of it), or, on a TDIS tombstone, its colour bits, which mean nothing on
- * a tombstone and count the disables owed beyond its debtor's. False if
- * the state changed (*d reloaded); a full count is left as a deferred
- * disable.
+ * a tombstone and count the disables owed beyond its debtor's (up to 15;
+ * then COUNT_FULL). COUNT_CHANGED if the state changed (*d reloaded).
  */
-static bool defer_full(struct bh_work *w)
-{
-	if (!bh__defer_disable(&bh__self, w))
-		BH_WARN_ONCE(1, "bh: too many disable_work() calls from "
-				"signal handlers interrupting one thread");
-	return true;
-}
+enum { COUNT_CHANGED = 0, COUNT_DONE = 1, COUNT_FULL = 2 };
 
-static bool count_disable(struct bh_work *w, uintptr_t *d)
+static int count_disable(struct bh_work *w, uintptr_t *d)
 {
 	uintptr_t nd;
 	if (*d & W_PWQ) {
 		if (w_color(*d) == W_NR_COLORS - 1)
-			return defer_full(w);
+			return COUNT_FULL;
 		nd = *d + ((uintptr_t)1 << W_COLOR_SHIFT);
 	} else {
 		if (w_disable(*d) >= W_DISABLE_MAX) {
 			BH_WARN_ONCE(1, "work disable count overflowed");
-			return true;
+			return COUNT_DONE;
 		}
 		nd = *d + ((uintptr_t)1 << W_OFF_DISABLE_SHIFT);
 	}
-	return w_cas(w, d, nd);
+	return w_cas(w, d, nd) ? COUNT_DONE : COUNT_CHANGED;
 }
 
 enum grab_result bh__grab_work(struct bh_work *w, struct bh_delayed_work *dw,
@@ -407,9 +400,14 @@ static enum grab_result grab_locked_out(struct bh_work *w,
 		 */
 		if (why == GRAB_DISABLE &&
 		    (w_owed(d) || ((locked || outer) && (d & W_OFF_GRABBED)))) {
-			if (count_disable(w, &d))
+			int c = count_disable(w, &d);
+			if (c == COUNT_DONE)
 				return GRAB_COUNTED;
-			continue;
+			if (c == COUNT_CHANGED)
+				continue;
+			/* A TDIS tombstone's count is full (its debtor is
+			 * slow): treated below as any owed item, so we
+			 * wait, pay, or (locked) defer this one. */
 		}
 		if (w_owed(d)) {
 			/* Disabled by a handler, its depth landing soon: wait

@@ -126,14 +126,20 @@ static bool apply_mods(struct bh__thread *s)
 		if (!dw || dw == BH__DEFER_FILLING ||
 		    bh__grab_marked(&dw->work))
 			continue;
+		/* Claimed as FILLING while we read it, so that a handler's
+		 * newer mod of the item takes another slot instead of
+		 * rewriting this one under us. */
+		if (!__atomic_compare_exchange_n(
+			    &s->wq_defer_mod[i].dw, &dw, BH__DEFER_FILLING,
+			    false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			continue;
+		bh__signal_barrier();
 		struct bh_workqueue *wq = s->wq_defer_mod[i].wq;
 		int cpu = s->wq_defer_mod[i].cpu;
 		unsigned long delay = s->wq_defer_mod[i].delay;
 		bh__signal_barrier();
-		if (!__atomic_compare_exchange_n(&s->wq_defer_mod[i].dw, &dw,
-						 NULL, false, __ATOMIC_RELAXED,
-						 __ATOMIC_RELAXED))
-			continue;
+		__atomic_store_n(&s->wq_defer_mod[i].dw, NULL,
+				 __ATOMIC_RELAXED);
 		__atomic_fetch_sub(&s->wq_defer_n, 1, __ATOMIC_RELAXED);
 		bh__mod_if_pending(cpu, wq, dw, delay);
 		any = true;
@@ -155,13 +161,12 @@ bool bh__owes(const struct bh_work *w)
 
 /*
  * A disable from a signal handler that could not be done at once, because
- * the thread it interrupted holds a pool lock or owns the item's PENDING
- * bit, waits on this thread's list until that ends: as if the handler had
- * run just after, as an interrupt would in the kernel, where that window
- * has irqs off. An item this thread owns gets its disables when it is
- * released (bh__release_grab) or would be armed or queued (arm_owned,
- * which then leaves it disabled instead); the others at the outermost
- * unlock.
+ * the thread it interrupted holds a lock or owns the item, waits in this
+ * thread's slots until that ends, visible on the item meanwhile: as if the
+ * handler had run just after, as an interrupt would in the kernel, where
+ * that window has irqs off. It is paid at the owner's release
+ * (bh__release_grab; arm_owned then leaves the item disabled instead of
+ * arming it) or at the outermost unlock (bh__wq_apply_deferred).
  */
 unsigned int bh__take_deferred(struct bh_work *w)
 {
@@ -179,9 +184,9 @@ unsigned int bh__take_deferred(struct bh_work *w)
 /*
  * Pay `n` disables owed to `w` (outside any pool lock). Where the debt is
  * marked on the item (TDIS, OFF_DEBT) the item goes straight from there to
- * idle with depth n, so no one sees it enabled in between; otherwise (the
- * item was owned, or another debtor paid the mark first) they are
- * ordinary disables.
+ * idle, `n` deeper than the disables others counted on the mark, so no one
+ * sees it enabled in between; otherwise (another debtor paid the mark
+ * first) they are ordinary disables.
  */
 static void pay_debt_masked(struct bh_work *w, unsigned int n);
 
