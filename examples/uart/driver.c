@@ -25,17 +25,20 @@
  * the rest stays in the pty for the next interrupt.
  *
  * Flow control: if the reader falls behind and the ring fills, the tasklet
- * leaves bytes in the FIFO. A top half that then finds the FIFO full masks
- * its own line (disable_irq_nosync(), as a driver drops RTS) and the pty
- * holds everything after, so the writer blocks instead of bytes being
- * lost. Once read() has made room it schedules the tasklet, which drains
- * the FIFO and unmasks the line (enable_irq()).
+ leaves bytes in the FIFO (so does it when the log work falls behind
+ * and its queue cannot take another line). A top half that then finds
+ * the FIFO full masks its own line (disable_irq_nosync(), as a driver
+ * drops RTS) and the pty holds everything after, so the writer blocks
+ * instead of bytes being lost. Once read() or the log work has made room,
+ * it schedules the tasklet, which drains the FIFO and unmasks the line
+ * (enable_irq()).
  */
 #include <errno.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <linux/delay.h>
 #include <linux/interrupt.h>
 #include <linux/kernel.h>
 #include <linux/spinlock.h>
@@ -99,22 +102,21 @@ static irqreturn_t uart_interrupt(int irq, void *dev_id)
 
 /* ---- tasklet -------------------------------------------------------- */
 
-/* A line is complete: copy it to the log queue (port->lock held). */
-static bool uart_line_done(struct uart_port *port, uint64_t now)
+/*
+ * A line is complete: copy it to the log queue (port->lock held). It
+ * fits: the tasklet moves no byte while the queue has less than
+ * UART_LINE_MAX bytes free.
+ */
+static void uart_line_done(struct uart_port *port, uint64_t now)
 {
 	size_t len = port->line_len;
 
 	port->line_len = 0;
-	if (port->logq_len + len + 1 > UART_LOG_SIZE) {
-		port->log_dropped++;
-		return false;
-	}
 	memcpy(port->logq + port->logq_len, port->line, len);
 	port->logq[port->logq_len + len] = '\n';
 	port->logq_len += len + 1;
 	if (!port->line_done_ns)
 		port->line_done_ns = now;
-	return true;
 }
 
 /*
@@ -135,7 +137,8 @@ static bool uart_line_byte(struct uart_port *port, unsigned char c,
 		if (port->line_len < UART_LINE_MAX - 1)
 			return false;
 	}
-	return uart_line_done(port, now);
+	uart_line_done(port, now);
+	return true;
 }
 
 static void uart_rx_tasklet(struct tasklet_struct *t)
@@ -143,7 +146,7 @@ static void uart_rx_tasklet(struct tasklet_struct *t)
 	struct uart_port *port = from_tasklet(port, t, tasklet);
 	uint64_t now = uart_now();
 	uint64_t th_ns, head;
-	unsigned int moved, covered, room;
+	unsigned int moved, covered, room, avail;
 	bool log = false, unmask = false;
 	unsigned long flags;
 
@@ -153,12 +156,19 @@ static void uart_rx_tasklet(struct tasklet_struct *t)
 	port->th_pending_ns = 0;
 	port->th_pending = 0;
 
+	/*
+	 * Move what the ring and the log queue have room for; the rest stays
+	 * in the FIFO until read() or the log work makes room and schedules
+	 * this tasklet again.
+	 */
 	room = UART_RING_SIZE - (unsigned int)(port->head - port->tail);
-	moved = min(room, port->fifo_len);
+	avail = min(room, port->fifo_len);
 	head = port->head;
-	for (unsigned int i = 0; i < moved; i++) {
-		port->ring[head++ % UART_RING_SIZE] = port->fifo[i];
-		log |= uart_line_byte(port, port->fifo[i], now);
+	for (moved = 0; moved < avail; moved++) {
+		if (UART_LOG_SIZE - port->logq_len < UART_LINE_MAX)
+			break; /* the log work is behind */
+		port->ring[head++ % UART_RING_SIZE] = port->fifo[moved];
+		log |= uart_line_byte(port, port->fifo[moved], now);
 	}
 	/* Readers test head without the lock (their wait condition). */
 	WRITE_ONCE(port->head, head);
@@ -195,6 +205,11 @@ static void uart_log_work(struct work_struct *work)
 	uint64_t done_ns;
 	size_t len, off = 0;
 	long lines = 0;
+	bool kick;
+
+	/* A slow disk, if asked for: a work item may sleep. */
+	if (port->log_delay_ms)
+		msleep(port->log_delay_ms);
 
 	/* Take the queued lines; the tasklet may queue more meanwhile, and
 	 * its schedule_work() then runs this again. */
@@ -204,8 +219,12 @@ static void uart_log_work(struct work_struct *work)
 	port->logq_len = 0;
 	done_ns = port->line_done_ns;
 	port->line_done_ns = 0;
+	/* Bytes left in the FIFO for want of log room: move them now. */
+	kick = port->fifo_len > 0;
 	spin_unlock_irqrestore(&port->lock, flags);
 
+	if (kick)
+		tasklet_schedule(&port->tasklet);
 	if (done_ns)
 		uart_sample(UART_LAT_WORK, now - done_ns);
 	for (size_t i = 0; i < len; i++)
@@ -255,8 +274,9 @@ ssize_t uart_read(struct uart_port *port, void *buf, size_t len)
 	WRITE_ONCE(port->tail, port->tail + n);
 	wake_ns = port->wake_ns;
 	port->wake_ns = 0;
-	/* Room was made: let the tasklet drain the FIFO and unmask. */
-	kick = port->rx_throttled;
+	/* Room was made: bytes left in the FIFO (and a masked line) wait for
+	 * the tasklet. */
+	kick = port->fifo_len > 0;
 	spin_unlock_irqrestore(&port->lock, flags);
 
 	if (slept && wake_ns)
@@ -322,8 +342,10 @@ void uart_remove(struct uart_port *port)
 	tasklet_kill(&port->tasklet);
 
 	spin_lock_irqsave(&port->lock, flags);
-	if (port->line_len)
-		log = uart_line_done(port, uart_now());
+	if (port->line_len) {
+		uart_line_done(port, uart_now());
+		log = true;
+	}
 	spin_unlock_irqrestore(&port->lock, flags);
 	if (log)
 		schedule_work(&port->log_work);

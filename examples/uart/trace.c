@@ -145,7 +145,7 @@ static void describe(const struct event *e, char *s, size_t len)
 				 e->a, plural(e->a, "byte", "bytes"), e->b,
 				 plural(e->b, "half", "halves coalesced"));
 		else
-			snprintf(s, len, "FIFO -> ring: %ld %s (for read())",
+			snprintf(s, len, "FIFO -> ring: %ld %s (room was made)",
 				 e->a, plural(e->a, "byte", "bytes"));
 		break;
 	case UART_UNTHROTTLE:

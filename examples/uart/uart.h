@@ -38,6 +38,7 @@ struct uart_port {
 	int fd;
 	unsigned int irq;
 	int log_fd; /* where the work item writes completed lines */
+	unsigned int log_delay_ms; /* the work item sleeps this long first */
 
 	/*
 	 * From here to `logbuf`, protected by `lock`. The top half takes it
@@ -66,10 +67,9 @@ struct uart_port {
 	uint64_t wake_ns;	 /* first wake-up the reader has not seen */
 	uint64_t line_done_ns;	 /* first line the work item has not seen */
 	/* Counters, for the summary. */
-	uint64_t rx_bytes;	   /* bytes the top half took from the pty */
-	unsigned long fifo_full;   /* top halves that found the FIFO full */
-	unsigned long throttles;   /* times the line was masked */
-	unsigned long log_dropped; /* lines lost because logq was full */
+	uint64_t rx_bytes;	 /* bytes the top half took from the pty */
+	unsigned long fifo_full; /* top halves that found the FIFO full */
+	unsigned long throttles; /* times the line was masked */
 
 	char logbuf[UART_LOG_SIZE]; /* the work item's own copy of logq */
 
