@@ -619,14 +619,17 @@ int main(int argc, char **argv)
 		for (int p = 0; p < NR_PATH; p++) {
 			if (!want[p])
 				continue;
-			printf("BENCH irq_%s_%s ratio round=%d", path_name[p],
-			       place, r);
+			bool any = false;
 			for (size_t q = 0; q < NR_RATIOS; q++) {
 				const struct ratio *x = &ratios[q];
 				if (!has_impl((enum path)p, x->den) ||
 				    !(impls & (1u << x->num)) ||
 				    !(impls & (1u << x->den)))
 					continue;
+				if (!any)
+					printf("BENCH irq_%s_%s ratio round=%d",
+					       path_name[p], place, r);
+				any = true;
 				double m = r_med[p][x->num][r] /
 					   r_med[p][x->den][r];
 				double t = r_p99[p][x->num][r] /
@@ -636,7 +639,8 @@ int main(int argc, char **argv)
 				printf(" %s_med=%.3f %s_p99=%.3f", x->name, m,
 				       x->name, t);
 			}
-			printf("\n");
+			if (any)
+				printf("\n");
 		}
 	}
 
