@@ -358,7 +358,7 @@ static void usage(const char *argv0)
 {
 	fprintf(stderr,
 		"usage: %s [same|cross] [-c CPU] [-n SAMPLES] [-r ROUNDS] "
-		"[-p PAUSE_US] [-P sig|fd|both]\n",
+		"[-p PAUSE_US] [-P sig|fd|both] [-i IMPL,...]\n",
 		argv0);
 	exit(2);
 }
