@@ -1145,9 +1145,14 @@ static bool watch_pool(struct bh__pool *p, uint64_t now)
 			    now - st < bh__rt.wq_intensive_ns ||
 			    __atomic_load_n(&wk->not_counted,
 					    __ATOMIC_RELAXED) ||
-			    !wk->current_pwq)
+			    !wk->current_pwq ||
+			    wk->current_func == bh__wq_barrier_fn)
 				continue;
-			/* F12: mark it for the rest of this execution. */
+			/* F12: mark it for the rest of this execution. Not a
+			 * flush barrier: it completes its flusher from inside
+			 * the run, and the flusher may destroy the workqueue
+			 * (its pwq) before this worker takes the lock again
+			 * and clears current_pwq. */
 			__atomic_fetch_add(&wk->current_pwq->wq->cpu_intensive,
 					   1, __ATOMIC_RELAXED);
 			cm_set(wk, CM_INTENSIVE);
