@@ -153,15 +153,19 @@ static void write_all(int fd, const char *p, size_t len, uint64_t deadline)
 		ssize_t w = write(fd, p, len);
 
 		if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
-			struct pollfd pf = {.fd = fd, .events = POLLOUT};
+			/* Wait for room, and keep the demo's output pipe
+			 * from filling up meanwhile. */
+			struct pollfd p2[2] = {
+				{.fd = fd, .events = POLLOUT},
+				{.fd = demo.out, .events = POLLIN},
+			};
 
-			/* The demo's output pipe must not fill up meanwhile. */
-			struct pollfd both[2] = {
-				pf, {.fd = demo.out, .events = POLLIN}};
-			assert_true(poll(both, 2, ms_left(deadline)) >= 0 ||
+			assert_true(poll(p2, 2, ms_left(deadline)) >= 0 ||
 				    errno == EINTR);
-			if (both[1].revents)
-				read_some(deadline);
+			if (p2[1].revents && !read_some(deadline))
+				fail_msg("the demo ended before reading it "
+					 "all; output:\n%s",
+					 demo.text);
 			continue;
 		}
 		assert_true(w > 0);

@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -333,6 +334,19 @@ static void feed(int fd, const char *p, size_t len, size_t chunk,
 
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w < 0 && errno == EAGAIN) {
+			/* The pty is full: the driver has throttled. */
+			struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+
+			if (poll(&pfd, 1, WAIT_SECONDS * 1000) == 0) {
+				fprintf(stderr,
+					"uart: the pty took nothing for "
+					"%d s\n",
+					WAIT_SECONDS);
+				exit(1);
+			}
+			continue;
+		}
 		if (w <= 0) {
 			fprintf(stderr, "uart: write to the slave: %s\n",
 				strerror(errno));
@@ -438,7 +452,8 @@ static void open_pty(int *master, int *slave, char *path, size_t len)
 		perror("uart: pty");
 		exit(1);
 	}
-	*slave = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	/* Non-blocking, so that the feeder's waits are bounded. */
+	*slave = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
 	if (*slave < 0 || tcgetattr(*slave, &tio) < 0) {
 		perror(path);
 		exit(1);
