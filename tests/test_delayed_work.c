@@ -589,6 +589,9 @@ static void test_d11_rearm_fails_during_cancel_sync(void **state)
 	assert_true(th_wait_ge(&da.started, 1));
 
 	wqt_call_start(&ca, wqt_cancel_delayed_work_sync, &da.dw);
+	/* The call's disable is seen, not inferred from its sleep: it is
+	 * what makes the queueing below and the callback's re-arm fail. */
+	assert_true(wqt_wait_disabled(&da.dw.work, 1));
 	wqt_call_assert_asleep(&ca);
 	assert_false(bh_queue_delayed_work(wq, &da.dw, 1));
 	bh_complete(&da.go);

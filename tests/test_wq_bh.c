@@ -11,7 +11,7 @@
  * that must sleep (flush) runs in a helper thread that the test watches
  * fall asleep before it runs the softirqs that end the wait.
  */
-#include "harness.h"
+#include "wq_harness.h"
 
 #include <bh/workqueue.h>
 #include <sys/prctl.h>
@@ -461,9 +461,13 @@ static void test_b2_requeue_and_free_self(void **state)
 }
 
 /*
- * A call that must sleep, in a helper thread: the test sees it asleep in
- * the call, then runs the softirqs that end the wait (C3: flushes sleep,
- * even for BH items).
+ * A call that must sleep, in a helper thread: the test sees it reach the
+ * point where it waits (`began`: its flush barrier queued, its flush
+ * colour taken), then asleep, then runs the softirqs that end the wait
+ * (C3: flushes sleep, even for BH items). Asleep alone would not do: it
+ * may be on its way there, and softirqs run before it gets there leave
+ * it nothing to wait for, or (a delayed item's timer not yet fired)
+ * nothing to run what it then queues.
  */
 struct sleeper {
 	bool (*fn)(void *arg);
@@ -485,13 +489,15 @@ static void *sleeper_main(void *p)
 	return NULL;
 }
 
-static bool sleep_then_run(bool (*fn)(void *), void *arg)
+static bool sleep_then_run(bool (*fn)(void *), void *arg, bool (*began)(void *),
+			   void *began_arg)
 {
 	struct sleeper s = {.fn = fn, .arg = arg};
 	pthread_t th;
 
 	assert_int_equal(pthread_create(&th, NULL, sleeper_main, &s), 0);
 	assert_true(th_wait_ge(&s.started, 1));
+	assert_true(began(began_arg));
 	assert_true(th_wait_asleep(s.tid));
 	assert_int_equal(th_ld(&s.done), 0);
 	bh_run_all(0);
@@ -516,6 +522,30 @@ static bool do_flush_wq(void *wq)
 	return true;
 }
 
+/* What each call has done once it waits (wq_harness.h). */
+static bool flush_work_began(void *w)
+{
+	return wqt_wait_flush_barrier(w);
+}
+
+static bool flush_delayed_began(void *dw)
+{
+	/* The timer fired and the item queued, the barrier behind it. */
+	return wqt_wait_flush_barrier(&((struct bh_delayed_work *)dw)->work);
+}
+
+struct wq_color {
+	struct bh_workqueue *wq;
+	unsigned int color; /* before the call */
+};
+
+static bool flush_wq_began(void *arg)
+{
+	struct wq_color *c = arg;
+
+	return wqt_wait_flush_began(c->wq, c->color);
+}
+
 /* SPEC B2 (C1, C3, D12, C4 on BH items): flushes wait, asleep. */
 static void test_b2_flush(void **state)
 {
@@ -526,7 +556,8 @@ static void test_b2_flush(void **state)
 	item_init(&a, 1);
 	assert_false(bh_flush_work(&a.work));
 	assert_true(bh_queue_work(bh_system_bh_wq, &a.work));
-	assert_true(sleep_then_run(do_flush_work, &a.work));
+	assert_true(sleep_then_run(do_flush_work, &a.work, flush_work_began,
+				   &a.work));
 	assert_int_equal(a.runs, 1);
 	assert_false(bh_flush_work(&a.work));
 
@@ -534,7 +565,8 @@ static void test_b2_flush(void **state)
 	ditem_init(&d, 2);
 	assert_true(
 		bh_queue_delayed_work(bh_system_bh_highpri_wq, &d.dw, 1000));
-	assert_true(sleep_then_run(do_flush_delayed, &d.dw));
+	assert_true(sleep_then_run(do_flush_delayed, &d.dw, flush_delayed_began,
+				   &d.dw));
 	assert_int_equal(d.runs, 1);
 	assert_false(bh_delayed_work_pending(&d.dw));
 
@@ -544,7 +576,8 @@ static void test_b2_flush(void **state)
 	item_init(&c, 4);
 	assert_true(bh_queue_work(wq, &b.work));
 	assert_true(bh_queue_work_on(1, wq, &c.work));
-	sleep_then_run(do_flush_wq, wq);
+	struct wq_color wc = {.wq = wq, .color = wqt_wq_color(wq)};
+	sleep_then_run(do_flush_wq, wq, flush_wq_began, &wc);
 	assert_int_equal(b.runs, 1);
 	assert_int_equal(c.runs, 1);
 	bh_destroy_workqueue(wq);

@@ -65,6 +65,9 @@ static void test_c1_flush_waits_for_pending(void **state)
 	assert_true(bh_work_pending(&b.w));
 
 	wqt_call_start(&fl, wqt_flush_work, &b.w);
+	/* Its barrier is linked behind B before B can run: a flush that
+	 * began after B ran would rightly return false. */
+	assert_true(wqt_wait_flush_barrier(&b.w));
 	wqt_call_assert_asleep(&fl);
 	bh_complete(&a.go);
 	assert_true(wqt_call_join(&fl));
@@ -88,6 +91,8 @@ static void test_c1_flush_waits_for_last_queued_instance(void **state)
 	assert_true(bh_queue_work(wq, &a.w)); /* W4: pending again */
 
 	wqt_call_start(&fl, wqt_flush_work, &a.w);
+	/* Linked behind the pending instance, so it waits for both runs. */
+	assert_true(wqt_wait_flush_barrier(&a.w));
 	wqt_call_assert_asleep(&fl);
 	bh_complete(&a.go); /* first run ends, the second starts and holds */
 	assert_true(th_wait_ge(&a.started, 2));
@@ -115,6 +120,10 @@ static void test_c2_flush_ignores_later_instances(void **state)
 	wqt_start_held(&a, 0);
 
 	wqt_call_start(&fl, wqt_flush_work, &a.w);
+	/* The flush has found the running instance (its barrier is on that
+	 * worker's list) before the item is queued again; one that began
+	 * after the queue_work would wait for the held second run. */
+	assert_true(wqt_wait_flush_barrier(&a.w));
 	wqt_call_assert_asleep(&fl);
 	assert_true(bh_queue_work(wq, &a.w)); /* after the flush began */
 	bh_complete(&a.go);
@@ -148,6 +157,9 @@ static void test_c3_flush_of_bh_work_sleeps(void **state)
 	assert_true(bh_queue_work(wq, &s.w));
 	assert_true(th_wait_ge(&s.started, 1));
 	wqt_call_start(&fl, wqt_flush_work, &s.w);
+	/* It found the running instance before it is released (else it
+	 * returns false), and is asleep waiting for it. */
+	assert_true(wqt_wait_flush_barrier(&s.w));
 	wqt_call_assert_asleep(&fl);
 	th_st(&s.release, 1);
 	assert_true(wqt_call_join(&fl));
@@ -155,7 +167,10 @@ static void test_c3_flush_of_bh_work_sleeps(void **state)
 
 	assert_true(bh_queue_work(wq, &s.w));
 	assert_true(th_wait_ge(&s.started, 2));
+	unsigned int color = wqt_wq_color(wq);
 	wqt_call_start(&fl, wqt_flush_workqueue, wq);
+	/* Asleep in the flush, not on its way to it. */
+	assert_true(wqt_wait_flush_began(wq, color));
 	wqt_call_assert_asleep(&fl);
 	th_st(&s.release, 2);
 	wqt_call_join(&fl);
@@ -185,7 +200,11 @@ static void test_c4_flush_workqueue_includes_inactive(void **state)
 		assert_true(bh_queue_work_on(0, wq, &held[i].w));
 	assert_true(th_wait_ge(&held[0].started, 1));
 
+	unsigned int color = wqt_wq_color(wq);
 	wqt_call_start(&fl, wqt_flush_workqueue, wq);
+	/* The flush has moved new items to the next colour before `a` is
+	 * queued; one that began later would wait for the held `a`. */
+	assert_true(wqt_wait_flush_began(wq, color));
 	wqt_call_assert_asleep(&fl);
 	th_st(&a.held, 1);
 	assert_true(bh_queue_work_on(0, wq, &a.w)); /* after the call */
@@ -368,6 +387,9 @@ static void test_c6_c8_drain_rejects_outside_queueing(void **state)
 	wqt_start_held(&a, 0);
 
 	wqt_call_start(&dr, wqt_drain_workqueue, wq);
+	/* The drain is on (the held `a` keeps it on) before the outside
+	 * queue_work calls that it must refuse. */
+	assert_true(wqt_wait_draining(wq));
 	wqt_call_assert_asleep(&dr);
 	assert_true(bh_queue_work(wq, &c.w));
 	assert_true(bh_queue_work(wq, &d.w));
@@ -391,25 +413,29 @@ static void test_c6_c8_drain_rejects_outside_queueing(void **state)
 	th_shutdown();
 }
 
-static struct wqt_call drainer;
 static unsigned long steps_left, steps, step_timeouts;
+static unsigned long step_color; /* the colour read before it was queued */
 
 /*
- * One step of a chain that goes on only once the drainer sleeps in a
- * flush again. A flush round waits for the items queued before it (C4),
- * so the step it waits for was queued before its colour flip; the step
- * re-queues the chain (into the next colour) and its end wakes the
- * drainer, and the next step waits for the drainer's next round to sleep.
- * So each round sees one or two steps, however the threads are scheduled.
+ * One step of a chain that goes on only once the drainer has begun a
+ * flush round after the step was queued: the colour new items get has
+ * moved on from the one read just before the step was queued. A flush
+ * round waits for the items of the colours before its flip (C4); the
+ * step is of that colour (or, if a flip came between the read and the
+ * queueing, of the next one), so its re-queue lands in the next round,
+ * and its end lets the drainer go on to that round. So each round sees
+ * one step, or two after such a flip, however the threads are scheduled.
+ * (Seeing the drainer asleep would not do: it may sleep on its way into
+ * the round, before the flip.)
  */
 static void slow_chain_fn(struct bh_work *w)
 {
 	th_inc(&steps);
-	if (!th_wait_ge(&drainer.tid, 1) ||
-	    !th_wait_asleep(th_ld(&drainer.tid)))
+	if (!wqt_wait_flush_began(wq, (unsigned int)th_ld(&step_color)))
 		th_inc(&step_timeouts);
 	if (th_ld(&steps_left) > 0) {
 		__atomic_fetch_sub(&steps_left, 1, __ATOMIC_ACQ_REL);
+		th_st(&step_color, wqt_wq_color(wq));
 		bh_queue_work(wq, w);
 	}
 }
@@ -422,11 +448,13 @@ static void test_c6_drain_warns_after_10_tries(void **state)
 {
 	(void)state;
 	static struct bh_work w;
+	struct wqt_call drainer;
 
 	setup_wq(BH_WQ_PERCPU, 0);
 	bh_work_init(&w, slow_chain_fn);
 	steps = step_timeouts = 0;
 	steps_left = 30;
+	th_st(&step_color, wqt_wq_color(wq));
 	assert_true(bh_queue_work(wq, &w));
 	wqt_call_start(&drainer, wqt_drain_workqueue, wq);
 	wqt_call_join(&drainer);

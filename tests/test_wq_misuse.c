@@ -11,7 +11,7 @@
  * reports through its exit code: 0 for success, else the number of the
  * first check that failed.
  */
-#include "harness.h"
+#include "wq_harness.h"
 
 #include <bh/workqueue.h>
 
@@ -802,6 +802,9 @@ static void test_c8_queue_while_destroying(void **state)
 
 	assert_int_equal(pthread_create(&th, NULL, destroyer_main, &d), 0);
 	assert_true(th_wait_ge(&d.started, 1));
+	/* Draining (the held item keeps it so), not merely asleep on the
+	 * way there, before the outside queue_work that must warn. */
+	assert_true(wqt_wait_draining(d.wq));
 	assert_true(th_wait_asleep(d.tid));
 	th_log_clear();
 	unsigned long w0 = bh_warn_count();

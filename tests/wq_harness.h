@@ -159,7 +159,8 @@ static inline void wqt_call_start(struct wqt_call *c, bool (*fn)(void *),
 /*
  * The caller is asleep in the call and has not returned. That it sleeps
  * says nothing of how far the call got: wait for its effect on the item
- * first (wqt_wait_disabled, wqt_wait_not_pending), then assert this.
+ * first (wqt_wait_disabled, wqt_wait_not_pending, wqt_wait_flush_barrier,
+ * wqt_wait_flush_began, wqt_wait_draining), then assert this.
  */
 static inline void wqt_call_assert_asleep(struct wqt_call *c)
 {
@@ -211,6 +212,103 @@ static inline bool wqt_wait_disabled(const struct bh_work *w,
 			return false;
 		sched_yield();
 	}
+}
+
+/*
+ * A flush barrier for `w` is queued: linked right behind its pending
+ * instance (W_LINKED on the item), or, if it is not pending, on the
+ * scheduled list of the worker running it. This is what flush_work() has
+ * done before it sleeps on the barrier (work.c's start_flush()); a
+ * flusher merely seen asleep may still be on its way there (asleep on the
+ * pool lock, say), and one that gets there after the instance ran has
+ * nothing to wait for. Only flush_work() links a barrier, so in a test
+ * with one flusher it is that flusher's. The running case is read under
+ * the item's pool lock.
+ */
+static inline bool wqt__flush_barrier_queued(struct bh_work *w)
+{
+	uintptr_t d = w_load(w);
+
+	if (d & W_PWQ)
+		return (d & (W_PENDING | W_LINKED)) == (W_PENDING | W_LINKED);
+	struct bh__pool *p = bh__pool_by_id(w_pool_id(d));
+	if (!p)
+		return false;
+
+	bool found = false;
+	unsigned long f = bh__pool_lock(p);
+	struct bh__worker *wk = bh__find_worker_executing(p, w);
+
+	for (struct bh_work *n = wk ? wk->scheduled.next : NULL;
+	     n && n != &wk->scheduled; n = n->next)
+		if (n->func == bh__wq_barrier_fn) {
+			found = true;
+			break;
+		}
+	bh__pool_unlock(p, f);
+	return found;
+}
+
+/*
+ * Bounded wait until a flush_work() of `w` has queued its barrier (see
+ * above): from then on it waits for the instance it found, and only for
+ * it. No assertion inside; false on timeout.
+ */
+static inline bool wqt_wait_flush_barrier(struct bh_work *w)
+{
+	uint64_t deadline = th_now_ns() + TH_WAIT_NS;
+
+	while (!wqt__flush_barrier_queued(w)) {
+		if (th_now_ns() > deadline)
+			return false;
+		sched_yield();
+	}
+	return true;
+}
+
+/* The flush colour items queued on `wq` now get. */
+static inline unsigned int wqt_wq_color(const struct bh_workqueue *wq)
+{
+	return __atomic_load_n(&wq->work_color, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Bounded wait until a flush_workqueue() (or a drain's flush round) has
+ * begun on `wq`: it has moved the colour new items get away from `color`,
+ * read with wqt_wq_color() before the call started. From then on the
+ * flush waits for the items queued before, and not for any queued after
+ * (C4). Only one flush in flight, so the colour cannot wrap back. No
+ * assertion inside; false on timeout.
+ */
+static inline bool wqt_wait_flush_began(const struct bh_workqueue *wq,
+					unsigned int color)
+{
+	uint64_t deadline = th_now_ns() + TH_WAIT_NS;
+
+	while (wqt_wq_color(wq) == color) {
+		if (th_now_ns() > deadline)
+			return false;
+		sched_yield();
+	}
+	return true;
+}
+
+/*
+ * Bounded wait until drain_workqueue() or destroy_workqueue() has marked
+ * `wq` draining, which is what makes a queue_work from outside its items
+ * warn and drop the item (C8). It stays so until the drain ends, which a
+ * held item of `wq` prevents. No assertion inside; false on timeout.
+ */
+static inline bool wqt_wait_draining(const struct bh_workqueue *wq)
+{
+	uint64_t deadline = th_now_ns() + TH_WAIT_NS;
+
+	while (!__atomic_load_n(&wq->draining, __ATOMIC_SEQ_CST)) {
+		if (th_now_ns() > deadline)
+			return false;
+		sched_yield();
+	}
+	return true;
 }
 
 static inline bool wqt_call_join(struct wqt_call *c)
