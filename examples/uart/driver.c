@@ -72,8 +72,8 @@ static irqreturn_t uart_interrupt(int irq, void *dev_id)
 			disable_irq_nosync(irq);
 		}
 		spin_unlock(&port->lock);
-		tasklet_schedule(&port->tasklet);
 		uart_trace(UART_TOP_HALF, now, -1, UART_FIFO_SIZE);
+		tasklet_schedule(&port->tasklet);
 		return IRQ_HANDLED;
 	}
 	spin_unlock(&port->lock);
@@ -94,9 +94,10 @@ static irqreturn_t uart_interrupt(int irq, void *dev_id)
 	port->rx_bytes += (uint64_t)n;
 	spin_unlock(&port->lock);
 
-	tasklet_schedule(&port->tasklet);
+	/* Recorded first: the tasklet may start on ksoftirqd/N at once. */
 	uart_note_rx(offset, (unsigned int)n, now);
 	uart_trace(UART_TOP_HALF, now, n, level);
+	tasklet_schedule(&port->tasklet);
 	return IRQ_HANDLED;
 }
 
