@@ -51,6 +51,9 @@ static struct bh__worker bh_workers[BH_MAX_CPUS][2];
 static uint32_t rescue_seq; /* A */
 
 /* The watchdog thread: F12 marking and M13 lockup reports. */
+/* How long the watchdog keeps polling after the last busy pool. */
+#define WD_LINGER_NS 1000000000ull
+
 static struct {
 	pthread_t thread;
 	bool started;
@@ -1052,6 +1055,20 @@ void bh__wq_bh_action(struct bh__cpu *c, unsigned int nr)
 	struct bh__pool *p = &cpu_pools[c->id][kind];
 	if (!p->inited)
 		return;
+	/*
+	 * Nothing queued (the usual case when the softirq runs for
+	 * tasklets): no lock. A producer that pushes after this look raises
+	 * the softirq again. Items another lock holder drained (a flush
+	 * inserting its barrier) count in the hint only from its unlock, so
+	 * a held lock means "look inside". Order: an empty `incoming` read
+	 * from that holder's exchange synchronises with it, so the lock
+	 * word read next shows its lock, or its unlock (release), after
+	 * which the hint read last is current.
+	 */
+	if (!__atomic_load_n(&p->incoming, __ATOMIC_SEQ_CST) &&
+	    !__atomic_load_n(&p->lock, __ATOMIC_ACQUIRE) &&
+	    !__atomic_load_n(&p->nr_worklist_hint, __ATOMIC_RELAXED))
+		return;
 	struct bh__worker *wk = p->bh_worker;
 	unsigned long end = bh_jiffies() + bh__rt.max_softirq_time;
 	unsigned long f = bh__pool_lock(p);
@@ -1101,7 +1118,6 @@ static void report_lockup(struct bh__pool *p, uint64_t stuck_ns)
 	bh_show_workqueue_state();
 }
 
-/* Returns whether the pool is busy (worth polling again soon). */
 /* Something runs or waits in `p` (a lock-free look). */
 static bool pool_looks_busy(struct bh__pool *p)
 {
@@ -1124,6 +1140,7 @@ static bool any_pool_busy(void)
 	return false;
 }
 
+/* Returns whether the pool is busy (worth polling again soon). */
 static bool watch_pool(struct bh__pool *p, uint64_t now)
 {
 	if (!pool_looks_busy(p))
@@ -1174,6 +1191,12 @@ static void *watchdog_main(void *arg)
 	bh__spawned();
 	(void)arg;
 	prctl(PR_SET_NAME, "kworker/wdog", 0, 0, 0);
+	long poll = (long)(bh__rt.wq_intensive_ns / 4);
+	if ((uint64_t)poll > bh__rt.wq_watchdog_ns / 4)
+		poll = (long)(bh__rt.wq_watchdog_ns / 4);
+	if (poll < 1000000)
+		poll = 1000000;
+	uint64_t last_busy = 0;
 	while (!__atomic_load_n(&wd.stop, __ATOMIC_ACQUIRE)) {
 		uint32_t seq = __atomic_load_n(&wd.seq, __ATOMIC_ACQUIRE);
 		uint64_t now = now_ns();
@@ -1185,12 +1208,19 @@ static void *watchdog_main(void *arg)
 			busy |= watch_pool(&unbound_pools[k], now);
 		long period = -1;
 		if (busy) {
-			period = (long)(bh__rt.wq_intensive_ns / 4);
-			uint64_t wdp = bh__rt.wq_watchdog_ns / 4;
-			if ((uint64_t)period > wdp)
-				period = (long)wdp;
-			if (period < 1000000)
-				period = 1000000;
+			period = poll;
+			last_busy = now;
+		} else if (last_busy && now - last_busy < WD_LINGER_NS) {
+			/*
+			 * Keep polling a while after the pools went quiet,
+			 * idle_sleeping left 0: a worker leaving idle then
+			 * needs no wake of ours, which sat in the path of
+			 * every item that followed an idle moment (a
+			 * futex wake and a cross-CPU wake-up before the
+			 * item's first instruction). The kernel's watchdog
+			 * is a timer that workers never wake.
+			 */
+			period = poll;
 		} else {
 			/*
 			 * Dekker with a worker leaving idle, which counts
