@@ -277,6 +277,9 @@ int bh__gettid(void);
  */
 int bh__spawn(pthread_t *thread, const pthread_attr_t *attr,
 	      void *(*fn)(void *), void *arg, bool block_signals);
+/* With bh_config.pin_threads: pin the calling library thread to `cpu` (a
+ * bh CPU's own threads: kworkers, hardirq/N). */
+void bh__pin_self(int cpu);
 void bh__spawned(void);
 /* fork() handlers: fork waits, bounded, until no thread is still starting. */
 void bh__spawn_fork_prepare(void);

@@ -208,6 +208,7 @@ static void *hardirq_main(void *arg)
 	snprintf(name, sizeof(name), "hardirq/%d", cpu);
 	pthread_setname_np(pthread_self(), name);
 	bh_thread_set_cpu(cpu);
+	bh__pin_self(cpu); /* with ksoftirqd/N and the kworkers */
 	struct epoll_event evs[32];
 	/* Acquire: pairs with the stopper's release store. */
 	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {

@@ -120,3 +120,15 @@ void bh__spawn_fork_child(void)
 	fork_holds_lock = false;
 	__atomic_store_n(&unborn, 0, __ATOMIC_RELAXED);
 }
+
+void bh__pin_self(int cpu)
+{
+	if (!bh__rt.pin_threads || cpu < 0 || cpu >= CPU_SETSIZE)
+		return;
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	/* Best effort, as for ksoftirqd/N: a CPU that is not online is
+	 * refused, and the thread then runs anywhere. */
+	(void)pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}

@@ -850,13 +850,7 @@ static void *worker_main(void *arg)
 	if (!p->unbound) {
 		/* Work queued here belongs to this bh CPU (U5). */
 		bh_thread_set_cpu(p->cpu);
-		if (bh__rt.pin_threads) {
-			cpu_set_t set;
-			CPU_ZERO(&set);
-			CPU_SET(p->cpu, &set);
-			(void)pthread_setaffinity_np(pthread_self(),
-						     sizeof(set), &set);
-		}
+		bh__pin_self(p->cpu);
 	}
 
 	unsigned long f = bh__pool_lock(p);
