@@ -292,16 +292,19 @@ static enum grab_result grab_locked_out(struct bh_work *w,
  * stale item in a slot under the count (NULL at worst, owned by no one).
  */
 
+#define NGRAB (sizeof(bh__self.wq_grabbing) / sizeof(bh__self.wq_grabbing[0]))
+
 bool bh__grab_marked(const struct bh_work *w)
 {
-	const struct bh__thread *s = &bh__self;
-	for (unsigned int i = 0; i < s->wq_grab_n; i++)
-		if (s->wq_grabbing[i] == w)
+	/* bh__self by name, not through a pointer: GCC 12's UBSan, with
+	 * this inlined into bh_enable_work(), reported the thread's own
+	 * TLS block as a null pointer here. */
+	unsigned int n = bh__self.wq_grab_n;
+	for (unsigned int i = 0; i < n && i < NGRAB; i++)
+		if (bh__self.wq_grabbing[i] == w)
 			return true;
 	return false;
 }
-
-#define NGRAB (sizeof(bh__self.wq_grabbing) / sizeof(bh__self.wq_grabbing[0]))
 
 void bh__grab_mark(struct bh_work *w)
 {
