@@ -24,7 +24,10 @@
  * the ghost `loc` asserts exactly that at every push.
  *
  * Build-time options (spin -DNAME): LIVENESS adds the LTL formula and drops
- * the quiescence monitor (run pan with -a -f).
+ * the quiescence monitor (run pan with -a -f); SCHED_T0, SCHED_SIG,
+ * SCHED_T1, DISABLE, KILL, RESCHED size the configuration (see init);
+ * NOFUNC models a tasklet without a function (enqueue()'s -EINVAL path),
+ * which fails: see docs/MODEL.md.
  */
 
 #define NCPU 2
@@ -144,10 +147,17 @@ inline schedule(c, l)
 	}
 	if
 	:: (old & SCHED) == 0 ->
+#ifndef NOFUNC
 		/* enqueue(): store bh_flags, push(), bh__raise_on() */
 		flags = c;
 		push(c, l, L_NONE);
 		raise(c, l)
+#else
+		/* enqueue() of a tasklet with no function (tasklet_setup(t,
+		 * NULL)): fetch_and(~T_SCHED), return -EINVAL. Not woken:
+		 * a kill waiting for SCHED sleeps forever (docs/MODEL.md). */
+		d_step { st = st & ~SCHED; owed = 0 }
+#endif
 	:: else -> old = 0
 	fi
 }
