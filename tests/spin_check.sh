@@ -49,7 +49,7 @@ check() {
 	mkdir -p "$dir"
 	# a copy beside pan, so that spin -t finds the trail pan writes
 	cp "$model" "$dir/tasklet.pml"
-	local spin_opts=() cc_opts=(-O2 -DCOLLAPSE -DMEMLIM=2048) pan_opts=()
+	local spin_opts=() cc_opts=(-O2 -DCOLLAPSE -DMEMLIM=4096) pan_opts=()
 	if [ "$mode" = safety ]; then
 		cc_opts+=(-DSAFETY)
 	else
