@@ -137,7 +137,13 @@ void bh_tasklet_init(struct bh_tasklet *t, void (*func)(unsigned long),
 static int enqueue(struct bh_tasklet *t, unsigned int nr, const char *what)
 {
 	if (bh_unlikely(!tasklet_fn(t))) {
-		__atomic_fetch_and(&t->state, ~T_SCHED, __ATOMIC_RELEASE);
+		/* SCHED goes as everywhere else: with WAITERS, and a wake, or
+		 * a tasklet_kill() waiting for it sleeps for ever (found by
+		 * the SPIN model, src/tasklet.pml -DNOFUNC). */
+		unsigned long old = __atomic_fetch_and(
+			&t->state, ~(T_SCHED | T_WAITERS), __ATOMIC_RELEASE);
+		if (old & T_WAITERS)
+			bh__waitvar_wake(t);
 		BH_WARN(1, "bh: %s(%p): tasklet has no function", what,
 			(void *)t);
 		return -EINVAL;

@@ -27,7 +27,7 @@
  * the quiescence monitor (run pan with -a -f); SCHED_T0, SCHED_SIG,
  * SCHED_T1, DISABLE, KILL, RESCHED size the configuration (see init);
  * NOFUNC models a tasklet without a function (enqueue()'s -EINVAL path),
- * which fails: see docs/MODEL.md.
+ * which once failed (a kill slept for ever): see docs/MODEL.md.
  */
 
 #define NCPU 2
@@ -154,9 +154,11 @@ inline schedule(c, l)
 		raise(c, l)
 #else
 		/* enqueue() of a tasklet with no function (tasklet_setup(t,
-		 * NULL)): fetch_and(~T_SCHED), return -EINVAL. Not woken:
-		 * a kill waiting for SCHED sleeps forever (docs/MODEL.md). */
-		d_step { st = st & ~SCHED; owed = 0 }
+		 * NULL)): fetch_and(~(T_SCHED | T_WAITERS)), wake, return
+		 * -EINVAL. (Without the wake a kill waiting for SCHED slept
+		 * for ever: docs/MODEL.md.) */
+		d_step { old = st; st = st & ~(SCHED | WAITERS); owed = 0 };
+		wake()
 #endif
 	:: else -> old = 0
 	fi

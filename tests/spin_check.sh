@@ -110,6 +110,8 @@ cfg() { echo "-DSCHED_T0=$1 -DSCHED_SIG=$2 -DSCHED_T1=$3 -DDISABLE=$4 -DKILL=$5"
 	check sched_live liveness $(cfg 2 1 1 0 0)
 	check disable_live liveness $(cfg 1 0 0 1 0)
 	check kill_live liveness $(cfg 1 0 0 0 1)
+	# A tasklet without a function: its -EINVAL path must wake a kill.
+	check nofunc_kill safety -DNOFUNC $(cfg 1 0 0 0 1) -DRESCHED=0
 	if [ -n "${BH_SPIN_FULL:-}" ]; then
 		check disable_sig safety $(cfg 1 1 1 1 0)
 		check kill_sig safety $(cfg 1 1 1 0 1)
