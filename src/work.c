@@ -418,9 +418,7 @@ static enum grab_result grab_locked_out(struct bh_work *w,
 			 * wait here (then: not pending, nothing to take). */
 			bool mine = bh__owes(w);
 			if (mine && !outer && !locked) {
-				unsigned int n = bh__take_deferred(w);
-				if (n)
-					bh__pay_debt(w, n);
+				bh__pay_deferred(w);
 				continue;
 			}
 			if (locked || mine || outer)
@@ -550,11 +548,8 @@ void bh__release_grab(struct bh_work *w, unsigned int add)
 	bh__grab_unmark(w);
 	/* Our own handlers' deferred disables of it: paid now (inside a
 	 * pool section, at its end). */
-	if (!bh__self.wq_lock_depth) {
-		unsigned int debt = bh__take_deferred(w);
-		if (debt)
-			bh__pay_debt(w, debt);
-	}
+	if (!bh__self.wq_lock_depth)
+		bh__pay_deferred(w);
 	bh__wq_apply_deferred_due();
 }
 

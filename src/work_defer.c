@@ -123,8 +123,7 @@ static bool apply_mods(struct bh__thread *s)
 	for (unsigned int i = 0; i < NDEFER_MOD && !s->wq_lock_depth; i++) {
 		struct bh_delayed_work *dw = __atomic_load_n(
 			&s->wq_defer_mod[i].dw, __ATOMIC_RELAXED);
-		if (!dw || dw == BH__DEFER_FILLING ||
-		    bh__grab_marked(&dw->work))
+		if (!dw || dw == BH__DEFER_FILLING)
 			continue;
 		/* Claimed as FILLING while we read it, so that a handler's
 		 * newer mod of the item takes another slot instead of
@@ -168,7 +167,7 @@ bool bh__owes(const struct bh_work *w)
  * (bh__release_grab; arm_owned then leaves the item disabled instead of
  * arming it) or at the outermost unlock (bh__wq_apply_deferred).
  */
-unsigned int bh__take_deferred(struct bh_work *w)
+static unsigned int take_deferred(struct bh_work *w)
 {
 	struct bh__thread *s = &bh__self;
 	unsigned int n = 0;
@@ -197,7 +196,7 @@ static void pay_debt_masked(struct bh_work *w, unsigned int n);
  * invisible until our next sweep. This is the kernel's irqs-off window,
  * taken only on this rare path (two system calls).
  */
-void bh__pay_debt(struct bh_work *w, unsigned int n)
+static void pay_debt(struct bh_work *w, unsigned int n)
 {
 	sigset_t all, old;
 	sigfillset(&all);
@@ -245,6 +244,14 @@ static void pay_debt_masked(struct bh_work *w, unsigned int n)
 		bh__cancel_common(w, NULL, true);
 }
 
+bool bh__pay_deferred(struct bh_work *w)
+{
+	unsigned int n = take_deferred(w);
+	if (n)
+		pay_debt(w, n);
+	return n != 0;
+}
+
 /*
  * Called by bh__pool_unlock() users at the outermost unlock. Paying takes
  * a pool lock, inside which a handler may defer another disable into a
@@ -265,11 +272,8 @@ void bh__wq_apply_deferred(void)
 		for (unsigned int i = 0; i < NDEFER && !s->wq_lock_depth; i++) {
 			struct bh_work *w = __atomic_load_n(&s->wq_defer[i],
 							    __ATOMIC_RELAXED);
-			/* An item this thread owns gets it at its release. */
-			if (!w || bh__grab_marked(w) || !undefer(s, i, w))
-				continue;
-			bh__pay_debt(w, 1 + bh__take_deferred(w));
-			paid = true;
+			if (w && bh__pay_deferred(w))
+				paid = true;
 		}
 		if (apply_mods(s))
 			paid = true;

@@ -383,10 +383,9 @@ bool bh__cancel_common(struct bh_work *w, struct bh_delayed_work *dw,
 bool bh__defer_disable(struct bh__thread *s, struct bh_work *w);
 /* This thread's signal handlers deferred a disable of `w`. */
 bool bh__owes(const struct bh_work *w);
-/* Take this thread's deferred disables of `w`: how many there were. */
-unsigned int bh__take_deferred(struct bh_work *w);
-/* Put `n` deferred disables on `w` (no pool lock held). */
-void bh__pay_debt(struct bh_work *w, unsigned int n);
+/* Take this thread's deferred disables of `w` and put them on it (no
+ * pool lock held); false if there were none. */
+bool bh__pay_deferred(struct bh_work *w);
 /* Disables deferred by signal handlers, applied at the last unlock. */
 void bh__wq_apply_deferred(void);
 /* The same, at the end of an operation that owned an item: a handler may
