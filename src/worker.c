@@ -1112,9 +1112,10 @@ static void report_lockup(struct bh__pool *p, uint64_t stuck_ns)
 	bh_show_workqueue_state();
 }
 
-/* Something runs or waits in `p` (a lock-free look). */
-static bool pool_looks_busy(struct bh__pool *p)
+/* Something runs or waits in `p` (a lock-free look; `now` unused). */
+static bool pool_looks_busy(struct bh__pool *p, uint64_t now)
 {
+	(void)now;
 	return p->inited &&
 	       ((p->managed &&
 		 __atomic_load_n(&p->nr_running, __ATOMIC_SEQ_CST)) ||
@@ -1122,22 +1123,22 @@ static bool pool_looks_busy(struct bh__pool *p)
 		__atomic_load_n(&p->incoming, __ATOMIC_RELAXED));
 }
 
-static bool any_pool_busy(void)
+/* fn(pool, now) on every pool; whether any call returned true. */
+static bool for_each_pool(bool (*fn)(struct bh__pool *, uint64_t), uint64_t now)
 {
+	bool any = false;
 	for (int c = 0; c < bh__rt.nr_cpus; c++)
 		for (int k = 0; k < 4; k++)
-			if (pool_looks_busy(&cpu_pools[c][k]))
-				return true;
+			any |= fn(&cpu_pools[c][k], now);
 	for (int k = 0; k < 2; k++)
-		if (pool_looks_busy(&unbound_pools[k]))
-			return true;
-	return false;
+		any |= fn(&unbound_pools[k], now);
+	return any;
 }
 
 /* Returns whether the pool is busy (worth polling again soon). */
 static bool watch_pool(struct bh__pool *p, uint64_t now)
 {
-	if (!pool_looks_busy(p))
+	if (!pool_looks_busy(p, now))
 		return false;
 	unsigned long f = bh__pool_lock(p);
 	/* M13: items that no worker was woken for (one is counted as
@@ -1194,12 +1195,7 @@ static void *watchdog_main(void *arg)
 	while (!__atomic_load_n(&wd.stop, __ATOMIC_ACQUIRE)) {
 		uint32_t seq = __atomic_load_n(&wd.seq, __ATOMIC_ACQUIRE);
 		uint64_t now = now_ns();
-		bool busy = false;
-		for (int c = 0; c < bh__rt.nr_cpus; c++)
-			for (int k = 0; k < 4; k++)
-				busy |= watch_pool(&cpu_pools[c][k], now);
-		for (int k = 0; k < 2; k++)
-			busy |= watch_pool(&unbound_pools[k], now);
+		bool busy = for_each_pool(watch_pool, now);
 		long period = -1;
 		if (busy) {
 			period = poll;
@@ -1227,7 +1223,7 @@ static void *watchdog_main(void *arg)
 			 */
 			__atomic_store_n(&wd.idle_sleeping, 1,
 					 __ATOMIC_SEQ_CST);
-			if (any_pool_busy()) {
+			if (for_each_pool(pool_looks_busy, now)) {
 				__atomic_store_n(&wd.idle_sleeping, 0,
 						 __ATOMIC_RELAXED);
 				continue;
