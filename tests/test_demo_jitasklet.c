@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "spawn_demo.h"
 
 #define OUT_SIZE   (64 * 1024)
 #define MAX_TABLES 4
@@ -51,33 +52,12 @@ static struct demo demo;
 /* Run the demo with `args` (NULL-terminated), capturing standard output. */
 static void run_demo(const char *const *args)
 {
-	const char *path = getenv("JITASKLET");
-	const char *argv[16];
-	int fds[2];
 	size_t len = 0;
-	int n = 0;
-
-	if (path == NULL || *path == '\0')
-		skip();
-	argv[n++] = path;
-	while (*args != NULL && n < 15)
-		argv[n++] = *args++;
-	argv[n] = NULL;
 
 	memset(&demo, 0, sizeof(demo));
-	assert_int_equal(pipe(fds), 0);
-	demo.pid = fork();
-	assert_true(demo.pid >= 0);
-	if (demo.pid == 0) {
-		dup2(fds[1], STDOUT_FILENO);
-		close(fds[0]);
-		close(fds[1]);
-		execv(path, (char *const *)argv);
-		_exit(127);
-	}
-	close(fds[1]);
+	int out = th_spawn_demo("JITASKLET", args, &demo.pid);
 	for (;;) {
-		ssize_t r = read(fds[0], demo.out + len, OUT_SIZE - 1 - len);
+		ssize_t r = read(out, demo.out + len, OUT_SIZE - 1 - len);
 		if (r < 0 && errno == EINTR)
 			continue;
 		assert_true(r >= 0);
@@ -86,7 +66,7 @@ static void run_demo(const char *const *args)
 		len += (size_t)r;
 		assert_true(len < OUT_SIZE - 1);
 	}
-	close(fds[0]);
+	close(out);
 	assert_int_equal(waitpid(demo.pid, &demo.status, 0), demo.pid);
 	demo.out[len] = '\0';
 }

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "harness.h"
+#include "spawn_demo.h"
 
 #define OUT_SIZE (512 * 1024)
 /* Generous: sanitizer builds are slow, and the machine may be loaded. */
@@ -58,31 +59,8 @@ static int ms_left(uint64_t deadline)
 /* Start the demo with `args` (NULL-terminated); stdin is /dev/null. */
 static void start_demo(const char *const *args)
 {
-	const char *path = getenv("UART_DEMO");
-	const char *argv[16];
-	int fds[2], n = 0;
-
-	if (path == NULL || *path == '\0')
-		skip();
-	argv[n++] = path;
-	while (*args != NULL && n < 15)
-		argv[n++] = *args++;
-	argv[n] = NULL;
-
 	memset(&demo, 0, sizeof(demo));
-	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
-	demo.pid = fork();
-	assert_true(demo.pid >= 0);
-	if (demo.pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
-
-		dup2(null, STDIN_FILENO);
-		dup2(fds[1], STDOUT_FILENO);
-		execv(path, (char *const *)argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	demo.out = fds[0];
+	demo.out = th_spawn_demo("UART_DEMO", args, &demo.pid);
 }
 
 /* Read what is there, waiting at most until `deadline`; false at EOF. */
