@@ -16,6 +16,7 @@
 #include "bh/log.h"
 #include "bh/mutex.h"
 #include "bh/runtime.h"
+#include "bh/slab.h"
 #include "bh/smp.h"
 #include "bh/softirq.h"
 #include "bh/spinlock.h"

@@ -367,23 +367,41 @@ void bh_local_irq_enable(void)
 
 /* ---- might_sleep ------------------------------------------------------ */
 
+/* The splat itself; `where` is "file:line" or the name of a call. */
+static void might_sleep_splat(const char *file, int line, const char *where)
+{
+	struct bh__thread *s = &bh__self;
+	char comm[16] = "?";
+	prctl(PR_GET_NAME, comm, 0, 0, 0);
+	bh__bug(file, line, "bh__might_sleep",
+		"sleeping function called from invalid context at %s\n"
+		"in_atomic(): %d, irqs_disabled(): %d, non_block: 0, pid: %d, "
+		"name: %s\n"
+		"preempt_count: %x, expected: 0\n"
+		"RCU nest depth: 0, expected: 0",
+		where, s->preempt_count != 0, s->irqs_off != 0, bh__gettid(),
+		comm, s->preempt_count);
+	if (s->running_tasklet)
+		bh_printk(BH_LOG_ERR, "bh: in tasklet %p\n",
+			  (const void *)s->running_tasklet);
+}
+
 bool bh__might_sleep(const char *file, int line)
 {
 	struct bh__thread *s = &bh__self;
 	if (!s->preempt_count && !s->irqs_off)
 		return true;
-	char comm[16] = "?";
-	prctl(PR_GET_NAME, comm, 0, 0, 0);
-	bh__bug(file, line, __func__,
-		"sleeping function called from invalid context at %s:%d\n"
-		"in_atomic(): %d, irqs_disabled(): %d, non_block: 0, pid: %d, "
-		"name: %s\n"
-		"preempt_count: %x, expected: 0\n"
-		"RCU nest depth: 0, expected: 0",
-		file, line, s->preempt_count != 0, s->irqs_off != 0,
-		bh__gettid(), comm, s->preempt_count);
-	if (s->running_tasklet)
-		bh_printk(BH_LOG_ERR, "bh: in tasklet %p\n",
-			  (const void *)s->running_tasklet);
+	char where[256];
+	snprintf(where, sizeof(where), "%s:%d", file, line);
+	might_sleep_splat(file, line, where);
+	return false;
+}
+
+bool bh__might_sleep_in(const char *what)
+{
+	struct bh__thread *s = &bh__self;
+	if (!s->preempt_count && !s->irqs_off)
+		return true;
+	might_sleep_splat(what, 0, what);
 	return false;
 }

@@ -120,6 +120,13 @@ BH_API void bh_signal_irq_exit(void);
  */
 BH_API bool bh__might_sleep(const char *file, int line);
 #define bh_might_sleep() bh__might_sleep(__FILE__, __LINE__)
+/*
+ * The same check for a call that may sleep in the kernel, named by `what`
+ * ("kmalloc(GFP_KERNEL)", "copy_to_user"): the splat reads "... invalid
+ * context at <what>", and its backtrace shows the caller. For the compat
+ * headers' kernel calls that sleep only in the kernel.
+ */
+BH_API bool bh__might_sleep_in(const char *what);
 
 #ifdef __cplusplus
 }
