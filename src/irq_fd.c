@@ -5,15 +5,20 @@
  * that waits in its own epoll instance and delivers the events of the
  * lines bound to CPU N, in hardirq context (bh__irq_deliver()).
  *
- * Level-like: an fd is registered with EPOLLONESHOT and re-armed (one
- * EPOLL_CTL_MOD) only when the line may run again: after the handlers
- * returned (before the dispatch lets the line go), at the enable or
- * unmask that ends a disable or a ONESHOT thread, at the first request.
- * So an fd never fires into a disabled or masked line; one that fires as
- * the handlers finish is latched and run again by the same dispatch; and
- * it fires again at once if the handler left it ready. Who re-arms is decided
- * by the state word's ARMED bit (one CAS), so two re-armers never both make the
- * call, and none is missed.
+ * Level-like: an fd stays registered, level-triggered, while its line may
+ * run, so an event costs no epoll_ctl() at all: the handlers run, and if
+ * they left the fd ready it is reported again by the next epoll_wait().
+ * Masking is lazy, as the kernel's disable_irq() is (it masks at the
+ * controller only when an interrupt arrives while the line is disabled):
+ * an event that finds its line blocked (disabled, its ONESHOT threads
+ * running, no handler, or running on another thread) deletes the
+ * registration, so a ready fd does not spin this thread; what it had to
+ * say stays in the fd until the line is runnable again. ARMED in the state word
+ * says "registered"; only this thread clears it (mask()), with the registration
+ * already gone, and whoever makes the line runnable again (enable, the ONESHOT
+ * unmask, the first request, the flow that held it) re-adds it, decided
+ * by one CAS on ARMED, so two re-armers never both make the call and
+ * none is missed.
  *
  * A closed fd gives no epoll event at all (its registration goes with
  * the file), so the thread also checks its lines' fds every
@@ -107,19 +112,67 @@ void bh__irq_fd_rearm(struct bh__irq_desc *d, bool holder)
 	} while (!__atomic_compare_exchange_n(
 		&d->state, &old, old | BH__IRQS_ARMED, false, __ATOMIC_SEQ_CST,
 		__ATOMIC_RELAXED));
-	struct epoll_event ev = {.events = d->events | EPOLLONESHOT,
-				 .data.u32 = desc_irq(d)};
+	struct epoll_event ev = {.events = d->events, .data.u32 = desc_irq(d)};
 	/* Acquire: pairs with attach()'s release of epfd; fd was set
 	 * before src, which we acquired. */
 	int epfd = __atomic_load_n(&d->epfd, __ATOMIC_ACQUIRE);
 	int fd = __atomic_load_n(&d->fd, __ATOMIC_RELAXED);
-	if (epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev) < 0) {
+	/*
+	 * EEXIST: a registration outlived a mask that raced with a move's
+	 * attach (mask() deletes before it clears ARMED, a move adds after
+	 * it set it); it is the same fd and events, so it is armed already.
+	 */
+	int r = epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+	if (r < 0 && errno == EEXIST)
+		r = epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev);
+	if (r < 0) {
 		int err = errno;
 		/* Unbound meanwhile: its registration is gone, say nothing.
 		 * Acquire: as above. */
 		if (__atomic_load_n(&d->src, __ATOMIC_ACQUIRE) == src)
 			broken(d, "cannot be re-armed", err);
 	}
+}
+
+/*
+ * hardirq/N, after an event: if the line may not run now, take its fd
+ * out of epoll, or a ready fd would be reported again at once, for as
+ * long as the line stays blocked. What the event had to say stays in the
+ * fd, or was latched PENDING by a flow that found the line running on
+ * another thread; the enable, unmask, request or release that ends the
+ * block re-adds the fd (and runs the latch).
+ */
+static void mask(struct bh__irq_desc *d)
+{
+	/* SEQ_CST: ordered after the flow's claim and release RMWs. */
+	uint64_t old = __atomic_load_n(&d->state, __ATOMIC_SEQ_CST);
+	/* Acquire: as in bh__irq_fd_rearm(). */
+	bool runnable = !(old & BH__IRQS_BLOCKED) &&
+			!__atomic_load_n(&d->fd_broken, __ATOMIC_RELAXED) &&
+			__atomic_load_n(&d->action, __ATOMIC_ACQUIRE);
+	if (runnable || !(old & BH__IRQS_ARMED))
+		return;
+	/* Relaxed: as in bh__irq_fd_rearm(); ENOENT is a move's window. */
+	epoll_ctl(__atomic_load_n(&d->epfd, __ATOMIC_RELAXED), EPOLL_CTL_DEL,
+		  d->fd, NULL);
+	/*
+	 * Deleted, so ARMED may go. If another thread holds INPROGRESS it
+	 * may have consumed the latch already and be about to release
+	 * without re-adding (ARMED was still set when it looked): latch
+	 * again, so its release runs the handlers once more and re-adds.
+	 * SEQ_CST: one order with the flows' and the enables' RMWs.
+	 */
+	old = __atomic_load_n(&d->state, __ATOMIC_RELAXED);
+	uint64_t want;
+	do {
+		want = old & ~BH__IRQS_ARMED;
+		if (old & BH__IRQS_INPROGRESS)
+			want |= BH__IRQS_PENDING;
+	} while (!__atomic_compare_exchange_n(&d->state, &old, want, false,
+					      __ATOMIC_SEQ_CST,
+					      __ATOMIC_RELAXED));
+	/* An enable that saw ARMED still set left the re-add to us. */
+	bh__irq_fd_rearm(d, false);
 }
 
 /* hardirq/N: one event of line `irq`. */
@@ -132,24 +185,36 @@ static void fd_event(unsigned int irq, uint32_t events)
 	int src = __atomic_load_n(&d->src, __ATOMIC_SEQ_CST);
 	if (src != BH__IRQ_SRC_FD && src != BH__IRQ_SRC_TIMER)
 		goto out;
-	/* The registration fired, so it is disarmed now (EPOLLONESHOT).
-	 * SEQ_CST: against the re-armers' CAS. */
-	__atomic_fetch_and(&d->state, ~BH__IRQS_ARMED, __ATOMIC_SEQ_CST);
-	if (src == BH__IRQ_SRC_TIMER) {
-		uint64_t expirations;
-		/* Ack the timer: overruns coalesce into this one event. */
-		if (read(d->fd, &expirations, sizeof(expirations)) < 0 &&
-		    errno != EAGAIN)
-			broken(d, "cannot be read", errno);
+	/*
+	 * A disabled or ONESHOT-masked line is not delivered to: the event
+	 * is not latched but left in the fd, which mask() takes out of epoll
+	 * and the unmask adds back, to be reported again if it is still
+	 * ready. That is a level interrupt's behaviour (the kernel does not
+	 * resend those at enable_irq(): the line asserts again), and it
+	 * spares a ONESHOT line a replay of an event its thread has already
+	 * consumed. A timer is not acked meanwhile, so a tick during the
+	 * disable still comes, once, after it. SEQ_CST: after the src load.
+	 */
+	if (!(__atomic_load_n(&d->state, __ATOMIC_SEQ_CST) &
+	      (BH__IRQS_DEPTH_MASK | BH__IRQS_ONESHOT_MASK))) {
+		if (src == BH__IRQ_SRC_TIMER) {
+			uint64_t expirations;
+			/* Ack: overruns coalesce into this one event. */
+			if (read(d->fd, &expirations, sizeof(expirations)) <
+				    0 &&
+			    errno != EAGAIN)
+				broken(d, "cannot be read", errno);
+		}
+		/* The data before a hang-up too. */
+		if (events & (EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDHUP) &
+		    d->events)
+			bh__irq_deliver(d, false);
 	}
-	if (events & (EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDHUP) & d->events)
-		bh__irq_deliver(d, false); /* the data before a hang-up too */
 	if (events & EPOLLERR)
 		broken(d, "reported an error (EPOLLERR)", 0);
 	else if (events & EPOLLHUP)
 		broken(d, "hung up (EPOLLHUP)", 0);
-	else if (!(events & d->events))
-		bh__irq_fd_rearm(d, false);
+	mask(d);
 out:
 	/* Release: our reads of the line are done before unbind goes on. */
 	__atomic_store_n(&d->fd_busy, 0, __ATOMIC_RELEASE);
@@ -266,15 +331,14 @@ out:
  * Under D: register d's fd with `cpu`'s thread, armed. The caller has set
  * ARMED already, so no re-armer touches the registration before it
  * exists. A line with no handler is not dispatched (the flow finds no
- * action) and is re-armed at its first request.
+ * action): its first event masks it, and its first request re-adds it.
  */
 static int attach(struct bh__irq_desc *d, int cpu)
 {
 	int epfd = cpu_epfd(cpu);
 	if (epfd < 0)
 		return epfd;
-	struct epoll_event ev = {.events = d->events | EPOLLONESHOT,
-				 .data.u32 = desc_irq(d)};
+	struct epoll_event ev = {.events = d->events, .data.u32 = desc_irq(d)};
 	/* Release: a re-armer that loads this epfd sees its setup. */
 	__atomic_store_n(&d->epfd, epfd, __ATOMIC_RELEASE);
 	/* Relaxed: the next event reads it; nothing hangs on it. */
