@@ -145,6 +145,26 @@ static void note_interrupt(struct bh__irq_desc *d, unsigned int irq,
 		BH_WARN_ONCE(1, "irq event %u: bogus return value %x\n%s", irq,
 			     ret, handlers);
 	}
+	if (ret == BH_IRQ_WAKE_THREAD) {
+		/*
+		 * Only threads may have handled it, and they have not run
+		 * yet: the kernel judges such an event at the next one, by
+		 * whether any thread_fn returned IRQ_HANDLED in between
+		 * (a line whose threads keep returning IRQ_NONE is as deaf
+		 * as one whose handlers do). The first such event is not
+		 * counted at all. Relaxed: see run_once().
+		 */
+		uint32_t handled =
+			__atomic_load_n(&d->threads_handled, __ATOMIC_RELAXED);
+		if (!d->thread_verdict_owed) {
+			d->thread_verdict_owed = true;
+			d->threads_judged = handled;
+			return;
+		}
+		ret = handled != d->threads_judged ? BH_IRQ_HANDLED
+						   : BH_IRQ_NONE;
+		d->threads_judged = handled;
+	}
 	if (ret == BH_IRQ_NONE) {
 		/*
 		 * As the kernel: unhandled events more than HZ/10 apart do

@@ -70,6 +70,10 @@ struct bh__irq_desc {
 	unsigned int irq_count;	      /* P */
 	unsigned int irqs_unhandled;  /* P */
 	unsigned long last_unhandled; /* P: jiffies */
+	uint32_t threads_handled;     /* A: thread_fn returns of IRQ_HANDLED */
+	uint32_t threads_judged;      /* P: threads_handled at the last look */
+	bool thread_verdict_owed; /* P: IRQ_WAKE_THREAD seen: judge later ones
+				   */
 	/* the source */
 	int src;	    /* A: enum bh__irq_src, written under D */
 	int fd;		    /* A: fd or timerfd */

@@ -109,6 +109,7 @@ static void first_action(struct bh__irq_desc *d, unsigned long flags)
 {
 	d->irq_count = 0;
 	d->irqs_unhandled = 0;
+	d->thread_verdict_owed = false;
 	/* Relaxed: the CAS below checks it. */
 	uint64_t old = __atomic_load_n(&d->state, __ATOMIC_RELAXED);
 	uint64_t want;

@@ -38,7 +38,11 @@ static void run_once(struct bh__irq_desc *d, struct bh__irq_action *a)
 	/* The kernel's irq threads follow the line's affinity. */
 	/* Relaxed: a placement hint. */
 	bh_thread_set_cpu(__atomic_load_n(&d->cpu, __ATOMIC_RELAXED));
-	a->thread_fn((int)a->irq, a->dev_id);
+	bh_irqreturn_t r = a->thread_fn((int)a->irq, a->dev_id);
+	/* Relaxed: a count note_interrupt() compares, nothing more; it is
+	 * looked at one event later at the earliest. */
+	if (r == BH_IRQ_HANDLED)
+		__atomic_fetch_add(&d->threads_handled, 1, __ATOMIC_RELAXED);
 	if (bh__self.preempt_count || bh__self.irqs_off)
 		BH_WARN(1,
 			"bh: irq/%u-%s: thread function returned in atomic "

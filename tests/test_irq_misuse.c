@@ -244,6 +244,82 @@ static void test_mostly_unhandled_is_not_disabled(void **state)
 	th_shutdown();
 }
 
+static unsigned long thread_runs;
+
+static bh_irqreturn_t wake(int irq, void *dev_id)
+{
+	(void)irq;
+	(void)dev_id;
+	return BH_IRQ_WAKE_THREAD;
+}
+
+static bh_irqreturn_t deaf_thread(int irq, void *dev_id)
+{
+	(void)irq;
+	(void)dev_id;
+	__atomic_add_fetch(&thread_runs, 1, __ATOMIC_RELEASE);
+	return BH_IRQ_NONE;
+}
+
+static bh_irqreturn_t busy_thread(int irq, void *dev_id)
+{
+	(void)irq;
+	(void)dev_id;
+	__atomic_add_fetch(&thread_runs, 1, __ATOMIC_RELEASE);
+	return BH_IRQ_HANDLED;
+}
+
+/*
+ * Issue 4: a primary that only wakes its thread is judged by the thread:
+ * as the kernel's note_interrupt, an IRQ_WAKE_THREAD event counts as
+ * handled if some thread_fn returned IRQ_HANDLED since the previous one,
+ * and the first is not counted. A line whose thread always answers
+ * IRQ_NONE is reported and disabled after the usual window.
+ */
+static void test_deaf_thread_disables_line(void **state)
+{
+	(void)state;
+	int dev;
+	thread_runs = 0;
+	assert_int_equal(bh_request_threaded_irq(12, wake, deaf_thread, 0,
+						 "deafthread", &dev),
+			 0);
+	for (unsigned int i = 0; i < 100000; i++)
+		assert_int_equal(bh_raise_irq(12), 0);
+	assert_false(th_log_has("nobody cared"));
+	assert_int_equal(bh_raise_irq(12), 0);
+	assert_true(th_log_has("irq 12: nobody cared"));
+	assert_true(th_log_has("(deafthread)\nthreaded [<"));
+	assert_true(th_log_has("Disabling IRQ #12\n"));
+	bh_free_irq(12, &dev);
+	th_shutdown();
+}
+
+/*
+ * Issue 4: the same with a thread that handles every event (ONESHOT, so
+ * each event comes after the previous thread run): never reported.
+ */
+static void test_handling_thread_keeps_line(void **state)
+{
+	(void)state;
+	int dev;
+	thread_runs = 0;
+	assert_int_equal(bh_request_threaded_irq(13, wake, busy_thread,
+						 BH_IRQF_ONESHOT, "busythread",
+						 &dev),
+			 0);
+	/* Raises while the thread runs are latched and coalesced: keep
+	 * raising until the window has been judged at least once. */
+	uint64_t deadline = th_now_ns() + 6 * TH_WAIT_NS;
+	while (__atomic_load_n(&thread_runs, __ATOMIC_ACQUIRE) < 100010 &&
+	       th_now_ns() < deadline)
+		assert_int_equal(bh_raise_irq(13), 0);
+	assert_true(__atomic_load_n(&thread_runs, __ATOMIC_ACQUIRE) >= 100010);
+	assert_false(th_log_has("nobody cared"));
+	bh_free_irq(13, &dev);
+	th_shutdown();
+}
+
 /* Issue 4: shutdown frees lines still requested, saying so. */
 static void test_shutdown_frees_requested_lines(void **state)
 {
@@ -275,6 +351,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_mostly_unhandled_is_not_disabled, setup,
 			th_teardown),
+		cmocka_unit_test_setup_teardown(test_deaf_thread_disables_line,
+						setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_handling_thread_keeps_line,
+						setup, th_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_shutdown_frees_requested_lines, setup,
 			th_teardown),
