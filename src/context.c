@@ -256,24 +256,39 @@ static void run_hardirq(struct bh__hardirq *h, bool in_signal)
 		s->signal_nest--;
 }
 
+/*
+ * U4: hold `h` on this thread's list until interrupts are back on; once
+ * per source and thread, like a latch (a source held by another thread
+ * is held here too: each thread replays its own at its own restore).
+ * A signal handler of this thread may hold another source at any
+ * instruction, so a slot is claimed with one atomic add (one instruction
+ * to a handler of the same thread) before it is written, and a free slot
+ * is NULL, never a stale source that a nested hold could mistake for its
+ * own. The relaxed atomics only keep the compiler from splitting them.
+ */
+static void hold(struct bh__thread *s, struct bh__hardirq *h)
+{
+	unsigned int n = __atomic_load_n(&s->held_n, __ATOMIC_RELAXED);
+	for (unsigned int i = 0; i < n && i < BH__HELD_MAX; i++)
+		if (__atomic_load_n(&s->held[i], __ATOMIC_RELAXED) == h)
+			return;
+	n = __atomic_fetch_add(&s->held_n, 1, __ATOMIC_RELAXED);
+	if (n >= BH__HELD_MAX) {
+		__atomic_fetch_sub(&s->held_n, 1, __ATOMIC_RELAXED);
+		BH_WARN_ONCE(1,
+			     "bh: more than %d interrupt sources held while "
+			     "irqs are off",
+			     BH__HELD_MAX);
+		return;
+	}
+	__atomic_store_n(&s->held[n], h, __ATOMIC_RELAXED);
+}
+
 int bh__hardirq_run(struct bh__hardirq *h, bool in_signal)
 {
 	struct bh__thread *s = &bh__self;
 	if (s->irqs_off) {
-		/* U4: hold it; one pending entry per source, like a latch. */
-		if (!h->held) {
-			if (s->held_n >= BH__HELD_MAX) {
-				BH_WARN_ONCE(1,
-					     "bh: more than %d interrupt "
-					     "sources held while irqs are off",
-					     BH__HELD_MAX);
-				return 0;
-			}
-			h->held = 1;
-			s->held[s->held_n] = h;
-			bh__signal_barrier();
-			s->held_n++;
-		}
+		hold(s, h);
 		return 0;
 	}
 	run_hardirq(h, in_signal);
@@ -289,15 +304,25 @@ static void replay_held(void)
 {
 	struct bh__thread *s = &bh__self;
 	unsigned int i = 0;
-	while (i < s->held_n) {
-		struct bh__hardirq *h = s->held[i++];
-		h->held = 0;
-		bh__signal_barrier();
-		bh_irq_enter();
-		h->fn(h->arg);
-		bh_irq_exit(); /* irqs still off: softirqs wait for below */
+	for (;;) {
+		/* Relaxed: see hold(); a hold from here on is appended
+		 * past i, or the CAS below fails and the loop takes it. */
+		if (i < __atomic_load_n(&s->held_n, __ATOMIC_RELAXED)) {
+			struct bh__hardirq *h = __atomic_exchange_n(
+				&s->held[i++], NULL, __ATOMIC_RELAXED);
+			if (!h)
+				continue; /* cannot happen: no hold in flight */
+			bh_irq_enter();
+			h->fn(h->arg);
+			bh_irq_exit(); /* irqs still off: softirqs wait */
+			continue;
+		}
+		unsigned int seen = i;
+		if (__atomic_compare_exchange_n(&s->held_n, &seen, 0, false,
+						__ATOMIC_RELAXED,
+						__ATOMIC_RELAXED))
+			return;
 	}
-	s->held_n = 0;
 }
 
 static void irqs_on(void)

@@ -195,8 +195,10 @@ struct bh__thread {
 	/* timers changed by a signal handler inside that section */
 	struct bh_timer *timer_defer[32]; /* T */
 	unsigned int timer_defer_n;	  /* T */
-	/* top halves held while irqs are off (SPEC U4), in arrival order */
-	struct bh__hardirq *held[BH__HELD_MAX]; /* T */
+	/* top halves held while irqs are off (SPEC U4), in arrival order;
+	 * slots are claimed by one atomic add, as a signal handler of this
+	 * thread may hold one at any instruction (context.c: hold()) */
+	struct bh__hardirq *held[BH__HELD_MAX]; /* T: NULL when free */
 	unsigned int held_n;			/* T */
 	/* workqueues: the kworker this thread is (NULL for other threads),
 	 * and how many pool locks it holds (a signal handler that finds
@@ -397,7 +399,6 @@ void bh__log_reset_clock(void);
 struct bh__hardirq {
 	void (*fn)(void *arg);
 	void *arg;
-	int held; /* private: pending on the holding thread */
 };
 int bh__hardirq_run(struct bh__hardirq *h, bool in_signal);
 

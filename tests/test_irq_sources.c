@@ -388,6 +388,57 @@ static void test_signal_during_handler_runs_after_it(void **state)
 	th_shutdown();
 }
 
+static unsigned long pt_runs, b_done, b_runs_held, b_runs_after;
+
+static bh_irqreturn_t pt_handler(int irq, void *dev_id)
+{
+	(void)irq;
+	(void)dev_id;
+	th_inc(&pt_runs);
+	return BH_IRQ_HANDLED;
+}
+
+static void *irqs_off_thread(void *arg)
+{
+	(void)arg;
+	unsigned long flags = bh_local_irq_save();
+	pthread_kill(pthread_self(), SIGUSR1); /* delivered before it returns */
+	th_st(&b_runs_held, th_ld(&pt_runs));
+	bh_local_irq_restore(flags);
+	th_st(&b_runs_after, th_ld(&pt_runs));
+	th_st(&b_done, 1);
+	return NULL;
+}
+
+/*
+ * Issue 4 / SPEC U4: a signal held on one thread (irqs off) does not
+ * swallow the same line's signal on another thread that also has irqs
+ * off: each thread holds its own and runs it at its own restore.
+ */
+static void test_signal_held_per_thread(void **state)
+{
+	(void)state;
+	pt_runs = b_done = b_runs_held = b_runs_after = 0;
+	assert_int_equal(bh_request_irq(30, pt_handler, 0, "perthread", NULL),
+			 0);
+	assert_int_equal(bh_irq_bind_signal(30, SIGUSR1), 0);
+	unsigned long flags = bh_local_irq_save();
+	assert_int_equal(raise(SIGUSR1), 0);
+	assert_int_equal(th_ld(&pt_runs), 0); /* held here */
+	pthread_t b;
+	assert_int_equal(pthread_create(&b, NULL, irqs_off_thread, NULL), 0);
+	assert_true(th_wait_ge(&b_done, 1));
+	assert_true(th_join(b));
+	assert_int_equal(th_ld(&b_runs_held), 0);
+	assert_int_equal(th_ld(&b_runs_after), 1); /* B's own, at B's restore */
+	bh_local_irq_restore(flags);
+	assert_int_equal(th_ld(&pt_runs), 2); /* and ours, at ours */
+	assert_int_equal(bh_irq_unbind(30), 0);
+	bh_free_irq(30, NULL);
+	th_set_handler(SIGUSR1, SIG_IGN);
+	th_shutdown();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -409,6 +460,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_signal_during_handler_runs_after_it, setup,
 			th_teardown),
+		cmocka_unit_test_setup_teardown(test_signal_held_per_thread,
+						setup, th_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
