@@ -9,6 +9,7 @@
 #include "bh/compiler.h"
 #include "bh/completion.h"
 #include "bh/context.h"
+#include "bh/debug.h"
 #include "bh/delay.h"
 #include "bh/export.h"
 #include "bh/irq.h"

@@ -338,6 +338,18 @@ void bh__kick(struct bh__cpu *c, uint32_t bit);
 void bh__tasklet_action(struct bh__cpu *c, unsigned int nr);
 /* Shutdown: cancel what could not run, report each; returns how many. */
 int bh__tasklet_cancel_leftovers(struct bh__cpu *c);
+/*
+ * Walkers for bh_debug_for_each_live_object() (modcheck.c): each calls
+ * fn with its subsystem's lock held; fn only records.
+ */
+struct bh_debug_object;
+void bh__tasklet_walk(struct bh__cpu *c,
+		      void (*fn)(const struct bh_debug_object *o, void *arg),
+		      void *arg);
+void bh__irq_walk(void (*fn)(const struct bh_debug_object *o, void *arg),
+		  void *arg);
+void bh__wq_walk(void (*fn)(const struct bh_debug_object *o, void *arg),
+		 void *arg);
 
 /* ---- waiting on a word ------------------------------------------------ */
 

@@ -358,3 +358,33 @@ void bh__irq_shutdown(void)
 		}
 	}
 }
+
+/*
+ * The requested handlers, for bh_debug_for_each_live_object(): each line
+ * under its D lock, which requests and frees take, so the action list is
+ * still.
+ */
+void bh__irq_walk(void (*fn)(const struct bh_debug_object *o, void *arg),
+		  void *arg)
+{
+	for (unsigned int i = 0; i < BH_NR_IRQS; i++) {
+		struct bh__irq_desc *d = &bh__irq_descs[i];
+		/* Relaxed: a quick skip; the list is read under D. */
+		if (!__atomic_load_n(&d->action, __ATOMIC_RELAXED))
+			continue;
+		pthread_mutex_lock(&d->lock);
+		for (struct bh__irq_action *a = d->action; a; a = a->next) {
+			struct bh_debug_object o = {
+				.kind = BH_DEBUG_IRQ,
+				.obj = a,
+				.fn = a->handler ? (const void *)a->handler
+						 : (const void *)a->thread_fn,
+				.name = a->name,
+				.dev_id = a->dev_id,
+				.irq = i,
+			};
+			fn(&o, arg);
+		}
+		pthread_mutex_unlock(&d->lock);
+	}
+}

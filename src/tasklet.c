@@ -387,6 +387,48 @@ int bh__tasklet_cancel_leftovers(struct bh__cpu *c)
 	return n;
 }
 
+/*
+ * The scheduled tasklets of c, for bh_debug_for_each_live_object(). The
+ * lists are Treiber stacks: pushers only prepend and only the CPU's owner
+ * (the thread running its softirqs) pops or rewrites links, or moves
+ * tasklets between the lists and the parked ones. So we take the owner
+ * flag, as bh__do_softirq() does, and the chains stay still under us.
+ * Waiting for it is bounded by one softirq pass on that CPU.
+ */
+void bh__tasklet_walk(struct bh__cpu *c,
+		      void (*fn)(const struct bh_debug_object *o, void *arg),
+		      void *arg)
+{
+	/* Acquire: see the links the previous owner wrote. */
+	while (__atomic_exchange_n(&c->owner, 1, __ATOMIC_ACQUIRE))
+		sched_yield();
+	for (int list = 0; list < 2; list++) {
+		/* Acquire: pairs with push()'s release of the head. */
+		struct bh_tasklet *chains[2] = {
+			__atomic_load_n(&c->tasklets[list], __ATOMIC_ACQUIRE),
+			c->parked[list]};
+		for (int k = 0; k < 2; k++)
+			for (struct bh_tasklet *t = chains[k]; t; t = t->next) {
+				struct bh_debug_object o = {
+					.kind = BH_DEBUG_TASKLET,
+					.obj = t,
+					.fn = tasklet_fn(t),
+					.cpu = c->id,
+					.disabled =
+						__atomic_load_n(
+							&t->count.counter,
+							__ATOMIC_RELAXED) > 0,
+				};
+				fn(&o, arg);
+			}
+	}
+	/* As bh__do_softirq(): let go, then look again (SEQ_CST), for a
+	 * runner that found the flag taken while we walked. */
+	__atomic_store_n(&c->owner, 0, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&c->pending, __ATOMIC_SEQ_CST) & BH__PENDING_MASK)
+		bh__wakeup_ksoftirqd(c);
+}
+
 /* ---- waiting ------------------------------------------------------------- */
 
 /* How long a deterministic-mode waiter sleeps between steps of the CPU. */

@@ -818,3 +818,20 @@ int bh__wq_shutdown(void)
 	bh__workers_stop();
 	return left;
 }
+
+/* The workqueues not destroyed, for bh_debug_for_each_live_object(),
+ * under the list's lock (creation and destruction take it). */
+void bh__wq_walk(void (*fn)(const struct bh_debug_object *o, void *arg),
+		 void *arg)
+{
+	pthread_mutex_lock(&wq_list_lock);
+	for (struct bh_workqueue *wq = wq_list; wq; wq = wq->next) {
+		struct bh_debug_object o = {
+			.kind = BH_DEBUG_WORKQUEUE,
+			.obj = wq,
+			.name = wq->name,
+		};
+		fn(&o, arg);
+	}
+	pthread_mutex_unlock(&wq_list_lock);
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A walk over the runtime's live objects, for loaders and checkers:
+ * bh-modrun(1) calls it after a module's exit to report what the module
+ * left behind (the kernel's complaints at unload, and worse: the crash of
+ * a timer or tasklet whose code is gone).
+ *
+ * bh_debug_for_each_live_object() calls `fn` once for each
+ *   - timer armed (BH_DEBUG_TIMER; a delayed work item's timer is
+ *     reported as BH_DEBUG_DELAYED_WORK, with the work function);
+ *   - tasklet scheduled, including one disabled while scheduled
+ *     (BH_DEBUG_TASKLET);
+ *   - handler requested on an interrupt line (BH_DEBUG_IRQ);
+ *   - workqueue created and not destroyed, the system ones included
+ *     (BH_DEBUG_WORKQUEUE).
+ * Work items queued but not yet run are not walked (their lists belong to
+ * the worker pools; see docs/MODULES.md).
+ *
+ * `fn` runs with the walked subsystem's lock held (for timers, with the
+ * bh CPU's timer base locked and interrupts off): it must only record
+ * what it is given, and must not call into libbh. The object pointers
+ * stay valid only as long as their owner keeps them alive.
+ *
+ * A snapshot in motion: objects armed or freed during the walk may or may
+ * not be seen. Returns how many objects were reported; 0 without a
+ * runtime. Process context only (it takes sleeping locks).
+ */
+#ifndef BH_DEBUG_H
+#define BH_DEBUG_H
+
+#include <stddef.h>
+
+#include "export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum bh_debug_kind {
+	BH_DEBUG_TIMER = 1,
+	BH_DEBUG_DELAYED_WORK,
+	BH_DEBUG_TASKLET,
+	BH_DEBUG_IRQ,
+	BH_DEBUG_WORKQUEUE,
+};
+
+struct bh_debug_object {
+	int kind;	    /* enum bh_debug_kind */
+	const void *obj;    /* the timer, delayed work, tasklet, workqueue */
+	const void *fn;	    /* its callback; an irq's handler (or thread_fn) */
+	const char *name;   /* irq: the request's name; workqueue: its name */
+	const void *dev_id; /* irq: the request's dev_id */
+	unsigned int irq;   /* irq: the line */
+	int cpu;	    /* timer, tasklet: the bh CPU it is queued on */
+	unsigned long expires; /* timer, delayed work: jiffies */
+	int disabled;	       /* tasklet: disabled (count > 0) */
+};
+
+typedef void (*bh_debug_object_fn)(const struct bh_debug_object *o, void *arg);
+
+BH_API size_t bh_debug_for_each_live_object(bh_debug_object_fn fn, void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
