@@ -175,6 +175,56 @@ static void test_timer_line_fires(void **state)
 	th_shutdown();
 }
 
+/* ---- a source bound before the handler --------------------------------- */
+
+static unsigned long early_runs;
+
+static bh_irqreturn_t early(int irq, void *dev_id)
+{
+	(void)irq;
+	uint64_t v;
+	if (dev_id && read(*(int *)dev_id, &v, sizeof(v)) != sizeof(v))
+		return BH_IRQ_NONE;
+	th_inc(&early_runs);
+	return BH_IRQ_HANDLED;
+}
+
+/*
+ * Issue 5: bh-modrun wires a line to its source before the module's
+ * init calls request_irq() on it, as hardware is wired before a driver
+ * loads. An fd that became ready before the request (level) fires once
+ * the handler is there; a timer line starts firing at the request; the
+ * source stays bound across free_irq() and a later request.
+ */
+static void test_source_bound_before_request(void **state)
+{
+	(void)state;
+	int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	assert_true(fd >= 0);
+	uint64_t one = 1;
+	assert_int_equal(bh_irq_bind_fd(31, fd, 0), 0);
+	assert_int_equal(write(fd, &one, sizeof(one)), sizeof(one));
+	early_runs = 0;
+	assert_int_equal(bh_request_irq(31, early, 0, "early", &fd), 0);
+	assert_true(th_wait_ge(&early_runs, 1));
+	assert_int_equal(bh_irq_unbind(31), 0);
+	assert_non_null(bh_free_irq(31, &fd));
+	close(fd);
+
+	assert_int_equal(bh_irq_bind_timer(32, 1000000), 0);
+	early_runs = 0;
+	assert_int_equal(bh_request_irq(32, early, 0, "early", NULL), 0);
+	assert_true(th_wait_ge(&early_runs, 3));
+	assert_non_null(bh_free_irq(32, NULL));
+	/* Still bound: a new request gets the same timer. */
+	early_runs = 0;
+	assert_int_equal(bh_request_irq(32, early, 0, "again", NULL), 0);
+	assert_true(th_wait_ge(&early_runs, 3));
+	assert_int_equal(bh_irq_unbind(32), 0);
+	assert_non_null(bh_free_irq(32, NULL));
+	th_shutdown();
+}
+
 /* ---- an fd closed under its line --------------------------------------- */
 
 static unsigned long soft_runs;
@@ -448,6 +498,8 @@ int main(void)
 						th_teardown),
 		cmocka_unit_test_setup_teardown(test_timer_line_fires, setup,
 						th_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_source_bound_before_request, setup, th_teardown),
 		cmocka_unit_test_setup_teardown(test_closed_fd_is_diagnosed,
 						setup, th_teardown),
 		cmocka_unit_test_setup_teardown(test_hangup_is_diagnosed, setup,
