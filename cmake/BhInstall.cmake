@@ -82,10 +82,17 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/bhConfigVersion.cmake
   VERSION ${PROJECT_VERSION} COMPATIBILITY SameMajorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/bhConfig.cmake
   ${PROJECT_BINARY_DIR}/bhConfigVersion.cmake
+  ${PROJECT_SOURCE_DIR}/cmake/BhModule.cmake
   DESTINATION ${BH_CMAKE_INSTALL_DIR})
 
-# Man pages: docs/man/*.3 (calls) and *.7 (overviews).
-foreach(section 3 7)
+# Kernel-style modules: bh_add_module() (above, in the CMake package) and
+# a Makefile for `make -f PREFIX/share/bh/module.mk obj-m=hello.o`.
+include(${PROJECT_SOURCE_DIR}/cmake/BhModule.cmake)
+install(FILES ${PROJECT_SOURCE_DIR}/cmake/module.mk
+  DESTINATION ${CMAKE_INSTALL_DATADIR}/bh)
+
+# Man pages: docs/man/*.1 (bh-modrun), *.3 (calls) and *.7 (overviews).
+foreach(section 1 3 7)
   file(GLOB BH_MAN_PAGES CONFIGURE_DEPENDS
     ${PROJECT_SOURCE_DIR}/docs/man/*.${section})
   if(BH_MAN_PAGES)

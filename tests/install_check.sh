@@ -2,12 +2,14 @@
 # SPDX-License-Identifier: MIT
 #
 # Install check: install the build tree into a fresh prefix, move the prefix
-# (the installed files must be relocatable), then build and run three
+# (the installed files must be relocatable), then build and run four
 # consumers against it, using only what was installed:
 #   native  cc $(pkg-config --cflags --libs bh)        (shared, and static
 #           with Libs.private)
 #   kernel  cc $(pkg-config --cflags --libs bh-compat) (<linux/interrupt.h>)
 #   cmake   find_package(bh CONFIG): bh::bh, bh::bh_static, bh::compat
+#   module  a kernel-style module, built by the pkg-config one-liner,
+#           share/bh/module.mk and bh_add_module(), run by bin/bh-modrun
 #
 # usage: install_check.sh BUILD_DIR SOURCE_DIR [SANITIZER] [CMAKE]
 # Exits 0 if every step passed, 1 if one failed, 77 (skip) for a sanitizer
@@ -110,7 +112,7 @@ check_layout() {
 			{ echo "$n_src compat headers, $n_dst installed"; ok=1; }
 	fi
 	local s
-	for s in 3 7; do
+	for s in 1 3 7; do
 		n_src=$(find "$src/docs/man" -maxdepth 1 -name "*.$s" 2>/dev/null | wc -l)
 		n_dst=$(find "$prefix/share/man/man$s" -name "*.$s" 2>/dev/null | wc -l)
 		[ "$n_src" -eq "$n_dst" ] ||
@@ -194,6 +196,54 @@ if step "configure CMake consumer: find_package(bh CONFIG)" \
 			run_consumer cm_compat 'tasklet ran 1 time' \
 			"$tmp/consumer/kernel_compat"
 	fi
+fi
+
+# --- kernel-style module run by the installed bh-modrun ------------------------
+# run_module NAME MODULE: the installed bh-modrun loads it, sets a
+# parameter, runs init and exit at once; its printk output must show.
+run_module() {
+	local out=$tmp/$1.out
+	LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+		timeout 60 "$prefix/bin/bh-modrun" --oneshot "$2" who=installer \
+		>"$out" 2>&1 </dev/null
+	local rc=$?
+	cat "$out"
+	[ "$rc" -eq 0 ] || {
+		echo "exit status $rc"
+		return 1
+	}
+	grep -Eq '^\[ *[0-9]+\.[0-9]{6}\] hello, installer \(from hello_module\)$' \
+		"$out" && grep -q 'goodbye, installer' "$out" || {
+		echo "expected the module's greeting and goodbye"
+		return 1
+	}
+}
+if [ -x "$prefix/bin/bh-modrun" ]; then
+	# shellcheck disable=SC2046
+	step "build module: cc -shared -fPIC \$(pkg-config --cflags --libs bh-compat)" \
+		"$cc" "${cflags[@]}" -shared -fPIC \
+		-DKBUILD_MODNAME='"hello_module"' -o "$tmp/hello_module.so" \
+		"$src/tests/install/hello_module.c" \
+		$(pkg-config --cflags --libs bh-compat) &&
+		step "run it with the installed bh-modrun --oneshot" \
+			run_module mod_pc "$tmp/hello_module.so"
+	mkdir -p "$tmp/mk" && cp "$src/tests/install/hello_module.c" "$tmp/mk/"
+	step "build module: make -f share/bh/module.mk obj-m=hello_module.o" \
+		env -u PKG_CONFIG_PATH make -C "$tmp/mk" \
+		-f "$prefix/share/bh/module.mk" obj-m=hello_module.o \
+		CC="$cc" CFLAGS="${cflags[*]}" &&
+		step "run the module.mk module" \
+			run_module mod_mk "$tmp/mk/hello_module.so"
+	step "configure module consumer: find_package(bh) + bh_add_module()" \
+		"$cmake" -S "$src/tests/install/module" -B "$tmp/modcons" \
+		-DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPILER="$cc" \
+		-DCMAKE_C_FLAGS="${cflags[*]}" &&
+		step "build module consumer" "$cmake" --build "$tmp/modcons" &&
+		step "run the bh_add_module() module" \
+			run_module mod_cmake "$tmp/modcons/hello_module.so"
+else
+	echo "FAIL: bh-modrun not installed in bin"
+	failed=1
 fi
 
 if [ "$failed" -ne 0 ]; then
