@@ -583,6 +583,7 @@ int main(int argc, char **argv)
 		/* The kernel frees a module whose init failed: whatever it
 		 * left armed now points into freed memory. */
 		modrun_report_leftovers(&m);
+		modrun_clean_leftovers();
 		goto out;
 	}
 
@@ -605,8 +606,10 @@ int main(int argc, char **argv)
 		exit_fn->exit();
 	set_comm("bh-modrun");
 	unbind_sources();
-	if (modrun_report_leftovers(&m))
+	if (modrun_report_leftovers(&m)) {
 		status = EXIT_LEFTOVER;
+		modrun_clean_leftovers();
+	}
 	/*
 	 * The module's code is unmapped only after the runtime is down: a
 	 * kworker may still be returning from the module's work function

@@ -15,14 +15,15 @@
 #include <string.h>
 
 #include <bh/debug.h>
+#include <bh/irq.h>
+#include <bh/tasklet.h>
+#include <bh/timer.h>
+#include <bh/workqueue.h>
 #include <bh/jiffies.h>
 #include <bh/log.h>
 #include <bh/runtime.h>
 
-#if __has_include(<bh/slab.h>)
 #include <bh/slab.h>
-#define HAVE_SLAB 1
-#endif
 
 #include "modrun.h"
 
@@ -33,6 +34,12 @@ static size_t nr_before;
 
 static struct bh_debug_object after[MAX_OBJECTS];
 static size_t nr_after;
+
+/* What was reported, for modrun_clean_leftovers(). */
+static struct bh_debug_object reported[MAX_OBJECTS];
+static size_t nr_reported;
+static void *blocks[MAX_OBJECTS];
+static size_t nr_blocks;
 
 static void snap_one(const struct bh_debug_object *o, void *arg)
 {
@@ -62,7 +69,6 @@ static bool was_there(const void *obj)
 	return false;
 }
 
-#ifdef HAVE_SLAB
 struct mem_walk {
 	struct module_image *m;
 	size_t blocks, bytes;
@@ -77,6 +83,8 @@ static void mem_one(const void *ptr, size_t size, const void *caller, void *arg)
 	if (!w->print) {
 		w->blocks++;
 		w->bytes += size;
+		if (nr_blocks < MAX_OBJECTS)
+			blocks[nr_blocks++] = (void *)ptr;
 		return;
 	}
 	char sym[256];
@@ -102,19 +110,13 @@ static int report_memory(struct module_image *m)
 	bh_kmalloc_for_each_live(mem_one, &w);
 	return 1;
 }
-#else
-static int report_memory(struct module_image *m)
-{
-	(void)m;
-	return 0;
-}
-#endif
 
 int modrun_report_leftovers(struct module_image *m)
 {
 	int left = 0;
 	char sym[256];
 
+	nr_reported = nr_blocks = 0;
 	nr_after = 0;
 	bh_debug_for_each_live_object(collect_one, NULL);
 	for (size_t i = 0; i < nr_after; i++) {
@@ -169,6 +171,8 @@ int modrun_report_leftovers(struct module_image *m)
 		default:
 			continue;
 		}
+		if (nr_reported < MAX_OBJECTS)
+			reported[nr_reported++] = *o;
 		left++;
 	}
 	left += report_memory(m);
@@ -177,4 +181,47 @@ int modrun_report_leftovers(struct module_image *m)
 			  "bh-modrun: %s: %d leftover%s at unload\n", m->name,
 			  left, left == 1 ? "" : "s");
 	return left;
+}
+
+/*
+ * Undo what was reported, in the order a correct exit would have: lines
+ * first (no new top halves), then tasklets, timers, delayed work, the
+ * workqueues, the memory. The kernel cannot do this for a module; we do,
+ * so that the runtime's shutdown does not report the same things again.
+ * A tasklet left disabled and scheduled cannot be killed (tasklet_kill()
+ * would wait for ever, as in the kernel): the shutdown cancels it, and
+ * says so.
+ */
+void modrun_clean_leftovers(void)
+{
+	static const int order[] = {BH_DEBUG_IRQ, BH_DEBUG_TASKLET,
+				    BH_DEBUG_TIMER, BH_DEBUG_DELAYED_WORK,
+				    BH_DEBUG_WORKQUEUE};
+	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++)
+		for (size_t i = 0; i < nr_reported; i++) {
+			struct bh_debug_object *o = &reported[i];
+			if (o->kind != order[k])
+				continue;
+			switch (o->kind) {
+			case BH_DEBUG_IRQ:
+				bh_free_irq(o->irq, (void *)o->dev_id);
+				break;
+			case BH_DEBUG_TASKLET:
+				if (!o->disabled)
+					bh_tasklet_kill((void *)o->obj);
+				break;
+			case BH_DEBUG_TIMER:
+				bh_timer_shutdown_sync((void *)o->obj);
+				break;
+			case BH_DEBUG_DELAYED_WORK:
+				bh_cancel_delayed_work_sync((void *)o->obj);
+				break;
+			case BH_DEBUG_WORKQUEUE:
+				bh_destroy_workqueue((void *)o->obj);
+				break;
+			}
+		}
+	for (size_t i = 0; i < nr_blocks; i++)
+		bh_kfree(blocks[i]);
+	nr_reported = nr_blocks = 0;
 }

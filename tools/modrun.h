@@ -30,6 +30,8 @@ void modrun_free_params(void);
  * unloading. Returns how many things were left behind. */
 void modrun_snapshot(void);
 int modrun_report_leftovers(struct module_image *m);
+/* Then free, cancel and destroy what was reported. */
+void modrun_clean_leftovers(void);
 
 /* "func+0x1a/0x40" for an address inside the module (its .symtab, so
  * static functions too), else what dladdr() knows; into buf. */
