@@ -21,6 +21,7 @@
 #include "bh/smp.h"
 #include "bh/softirq.h"
 #include "bh/spinlock.h"
+#include "bh/task.h"
 #include "bh/tasklet.h"
 #include "bh/timer.h"
 #include "bh/version.h"

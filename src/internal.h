@@ -241,6 +241,9 @@ void bh__wq_apply_deferred(void);
 
 int bh__real_cpu(void);
 
+/* cpumask.c: the online mask is bh CPUs 0..nr_cpus-1 (bh_init()). */
+void bh__cpumask_set_online(int nr_cpus);
+
 /* The bh CPU of the calling context (see bh_smp_processor_id()). */
 static inline int bh__this_cpu(void)
 {

@@ -300,6 +300,7 @@ int bh_init(const struct bh_config *cfg)
 
 	unsigned int hz = cfg->hz ? cfg->hz : 250;
 	bh__rt.nr_cpus = nr_cpus;
+	bh__cpumask_set_online(nr_cpus);
 	bh__rt.hz = hz;
 	bh__rt.tick_ns = 1000000000u / hz;
 	bh__rt.deterministic = cfg->deterministic;

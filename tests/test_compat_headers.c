@@ -25,6 +25,17 @@
 #include <sys/param.h> /* defines HZ 100 unless defined: jiffies.h wins */
 #include <linux/jiffies.h>
 #include <linux/interrupt.h>
+/* The module environment (issue 5). */
+#include <linux/bits.h>
+#include <linux/atomic.h>
+#include <linux/bitops.h>
+#include <linux/refcount.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/sched.h>
+#include <linux/cpumask.h>
+#include <linux/sort.h>
+#include <linux/utsname.h>
 
 /* System headers that include <linux/...> themselves, after the compat
  * ones. */
@@ -67,6 +78,20 @@ _Static_assert(TASKLET_STATE_SCHED == 0 && TASKLET_STATE_RUN == 1,
 	       "tasklet state bits");
 
 /* ---- constants ----------------------------------------------------------*/
+
+/* The kernel's GFP masks (6.x bit values) and the uaccess/sched types. */
+_Static_assert(GFP_KERNEL == 0xcc0 && GFP_ATOMIC == 0x820 &&
+		       GFP_NOWAIT == 0x2800 && __GFP_ZERO == 0x100,
+	       "GFP masks");
+_Static_assert(__builtin_types_compatible_p(gfp_t, unsigned int), "gfp_t");
+_Static_assert(TASK_RUNNING == 0 && TASK_INTERRUPTIBLE == 1 &&
+		       TASK_UNINTERRUPTIBLE == 2 && TASK_COMM_LEN == 16,
+	       "task states");
+_Static_assert(sizeof(((struct task_struct *)0)->comm) == TASK_COMM_LEN,
+	       "comm");
+_Static_assert(sizeof(atomic_long_t) == sizeof(long), "atomic_long_t");
+_Static_assert(sizeof(refcount_t) == sizeof(int), "refcount_t");
+_Static_assert(NR_CPUS == BH_MAX_CPUS, "NR_CPUS");
 
 _Static_assert(HI_SOFTIRQ == 0 && TIMER_SOFTIRQ == 1 && NET_TX_SOFTIRQ == 2 &&
 		       NET_RX_SOFTIRQ == 3 && BLOCK_SOFTIRQ == 4 &&

@@ -44,7 +44,44 @@
 		 int bh__array_size_check_;                                    \
 	 }))
 
-#define DIV_ROUND_UP(n, d) (((n) + (d)-1) / (d))
+#define DIV_ROUND_UP(n, d)	(((n) + (d)-1) / (d))
+#define DIV_ROUND_UP_ULL(ll, d) DIV_ROUND_UP((unsigned long long)(ll), d)
+/* Round to nearest, for non-negative operands (the common use). */
+#define DIV_ROUND_CLOSEST(x, d) (((x) + ((d) / 2)) / (d))
+/* x rounded up/down to a multiple of y; round_up/round_down want a power
+ * of 2, roundup/rounddown any y. */
+#ifndef roundup /* <sys/param.h> has one of the same meaning */
+#define roundup(x, y) ((((x) + ((y)-1)) / (y)) * (y))
+#endif
+#define rounddown(x, y)	 ((x) - ((x) % (y)))
+#define round_up(x, y)	 ((((x)-1) | ((__typeof__(x))((y)-1))) + 1)
+#define round_down(x, y) ((x) & ~((__typeof__(x))((y)-1)))
+#define ALIGN(x, a)	 (((x) + ((__typeof__(x))(a)-1)) & ~((__typeof__(x))(a)-1))
+#define ALIGN_DOWN(x, a) round_down(x, a)
+#define IS_ALIGNED(x, a) (((x) & ((__typeof__(x))(a)-1)) == 0)
+#define PTR_ALIGN(p, a)	 ((__typeof__(p))ALIGN((unsigned long)(p), (a)))
+
+#define upper_32_bits(n) ((u32)(((n) >> 16) >> 16))
+#define lower_32_bits(n) ((u32)((n)&0xffffffff))
+
+#define sizeof_field(TYPE, MEMBER) sizeof((((TYPE *)0)->MEMBER))
+#define FIELD_SIZEOF(t, f)	   sizeof_field(t, f)
+
+#define U8_MAX	((u8)~0U)
+#define S8_MAX	((s8)(U8_MAX >> 1))
+#define S8_MIN	((s8)(-S8_MAX - 1))
+#define U16_MAX ((u16)~0U)
+#define S16_MAX ((s16)(U16_MAX >> 1))
+#define S16_MIN ((s16)(-S16_MAX - 1))
+#define U32_MAX ((u32)~0U)
+#define S32_MAX ((s32)(U32_MAX >> 1))
+#define S32_MIN ((s32)(-S32_MAX - 1))
+#define U64_MAX ((u64)~0ULL)
+#define S64_MAX ((s64)(U64_MAX >> 1))
+#define S64_MIN ((s64)(-S64_MAX - 1))
+
+#define __stringify_1(x...) #x
+#define __stringify(x...)   __stringify_1(x)
 
 /*
  * min/max evaluate each argument once and compare in the type the usual

@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 
+#include <bh/delay.h>
 #include <bh/log.h>
 
 #define KERN_SOH       "\001"
@@ -109,6 +110,63 @@
 	printk_once(KERN_DEBUG pr_fmt(fmt), ##__VA_ARGS__)
 #else
 #define pr_debug_once(fmt, ...) no_printk(KERN_DEBUG pr_fmt(fmt), ##__VA_ARGS__)
+#endif
+
+/*
+ * The _ratelimited variants: per call site, at most 10 messages in any 5 s
+ * window (the kernel's DEFAULT_RATELIMIT_BURST and _INTERVAL), counted on
+ * the monotonic clock. Racing threads may let one or two more through.
+ */
+struct bh__ratelimit {
+	unsigned long long begin_ns; /* window start; 0: none yet */
+	unsigned int printed;	     /* in this window */
+};
+
+#define BH__RATELIMIT_INTERVAL_NS (5ull * 1000000000ull)
+#define BH__RATELIMIT_BURST	  10u
+
+static inline bool bh__ratelimit_ok(struct bh__ratelimit *rl)
+{
+	unsigned long long now = bh_ktime_get_ns();
+	unsigned long long begin =
+		__atomic_load_n(&rl->begin_ns, __ATOMIC_RELAXED);
+	if (!begin || now - begin >= BH__RATELIMIT_INTERVAL_NS) {
+		if (__atomic_compare_exchange_n(
+			    &rl->begin_ns, &begin, now ? now : 1, false,
+			    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			__atomic_store_n(&rl->printed, 0, __ATOMIC_RELAXED);
+	}
+	return __atomic_fetch_add(&rl->printed, 1, __ATOMIC_RELAXED) <
+	       BH__RATELIMIT_BURST;
+}
+
+#define printk_ratelimited(fmt, ...)                                           \
+	do {                                                                   \
+		static struct bh__ratelimit bh__rl_;                           \
+		if (bh__ratelimit_ok(&bh__rl_))                                \
+			printk(fmt, ##__VA_ARGS__);                            \
+	} while (0)
+
+#define pr_emerg_ratelimited(fmt, ...)                                         \
+	printk_ratelimited(KERN_EMERG pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_alert_ratelimited(fmt, ...)                                         \
+	printk_ratelimited(KERN_ALERT pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_crit_ratelimited(fmt, ...)                                          \
+	printk_ratelimited(KERN_CRIT pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_err_ratelimited(fmt, ...)                                           \
+	printk_ratelimited(KERN_ERR pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_warn_ratelimited(fmt, ...)                                          \
+	printk_ratelimited(KERN_WARNING pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_notice_ratelimited(fmt, ...)                                        \
+	printk_ratelimited(KERN_NOTICE pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_info_ratelimited(fmt, ...)                                          \
+	printk_ratelimited(KERN_INFO pr_fmt(fmt), ##__VA_ARGS__)
+#ifdef DEBUG
+#define pr_debug_ratelimited(fmt, ...)                                         \
+	printk_ratelimited(KERN_DEBUG pr_fmt(fmt), ##__VA_ARGS__)
+#else
+#define pr_debug_ratelimited(fmt, ...)                                         \
+	no_printk(KERN_DEBUG pr_fmt(fmt), ##__VA_ARGS__)
 #endif
 
 #endif

@@ -111,6 +111,15 @@ BH_API int bh_on_each_cpu(bh_smp_call_func_t func, void *info, int wait);
 BH_API int bh_on_each_cpu_mask(const uint64_t *mask, bh_smp_call_func_t func,
 			       void *info, int wait);
 
+/*
+ * Constant masks, in the same layout: only `cpu` set (all clear for a cpu
+ * out of range), and the bh CPUs of the runtime (0 .. bh_nr_cpus() - 1;
+ * there is no CPU hotplug, so this is also the possible, present and
+ * active mask). Any context. The online mask changes only at bh_init().
+ */
+BH_API const uint64_t *bh_cpumask_of(int cpu);
+BH_API const uint64_t *bh_cpu_online_mask(void);
+
 #ifdef __cplusplus
 }
 #endif
