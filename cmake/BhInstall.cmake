@@ -91,7 +91,7 @@ include(${PROJECT_SOURCE_DIR}/cmake/BhModule.cmake)
 install(FILES ${PROJECT_SOURCE_DIR}/cmake/module.mk
   DESTINATION ${CMAKE_INSTALL_DATADIR}/bh)
 
-# Man pages: docs/man/*.1 (bh-modrun), *.3 (calls) and *.7 (overviews).
+# Man pages: docs/man/*.1 (bh-modrun, bh-torture), *.3 (calls) and *.7 (overviews).
 foreach(section 1 3 7)
   file(GLOB BH_MAN_PAGES CONFIGURE_DEPENDS
     ${PROJECT_SOURCE_DIR}/docs/man/*.${section})

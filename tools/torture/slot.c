@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Slots: how an object is killed (tasklet_kill, cancel_*_sync,
+ * timer_delete_sync, destroy_workqueue) while threads and signal handlers
+ * keep hammering it, and still checked exactly.
+ *
+ * The guarantees under test hold only for requests made before the kill:
+ * cancel_work_sync() promises nothing about a queue_work() that races
+ * with it (SPEC C10), tasklet_kill() may drop a concurrent schedule (T21).
+ * So the killer first closes the slot: it sets `dying`, and waits until no
+ * caller is inside (`users` back to 0). An entrant increments `users`,
+ * then reads `dying`, and backs off if it is set. Both sides use seq_cst
+ * (a store then a load on each side: the Dekker pattern), so either the
+ * killer sees the entrant's count or the entrant sees `dying`; never
+ * neither. Once drained, nothing but the object's own callbacks can touch
+ * it, and what the kill call returns is the whole truth about it.
+ *
+ * Entrants never wait, so a signal handler may enter (it is the storm's
+ * way in). Only the killer waits, and it is never a handler.
+ */
+#include "torture.h"
+
+#include <sched.h>
+#include <stdlib.h>
+
+void *tt_slot_enter(struct tt_slot *s)
+{
+	__atomic_fetch_add(&s->users, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&s->dying, __ATOMIC_SEQ_CST)) {
+		__atomic_fetch_sub(&s->users, 1, __ATOMIC_RELEASE);
+		return NULL;
+	}
+	/* Published by tt_slot_reopen() before it cleared dying. */
+	return __atomic_load_n(&s->obj, __ATOMIC_ACQUIRE);
+}
+
+void tt_slot_leave(struct tt_slot *s)
+{
+	/* Release: the killer's acquire of 0 sees everything done inside. */
+	__atomic_fetch_sub(&s->users, 1, __ATOMIC_RELEASE);
+}
+
+/* Returns with the slot closed and empty; another killer that races for
+ * the same slot is excluded by the dying exchange. */
+void tt_slot_drain(struct tt_slot *s)
+{
+	while (__atomic_exchange_n(&s->dying, 1, __ATOMIC_SEQ_CST))
+		sched_yield(); /* another killer has it */
+	while (__atomic_load_n(&s->users, __ATOMIC_SEQ_CST) != 0)
+		sched_yield();
+}
+
+void tt_slot_reopen(struct tt_slot *s, void *obj)
+{
+	__atomic_store_n(&s->obj, obj, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->dying, 0, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * The graveyard: the last GRAVES killed objects, freed in FIFO order.
+ * Under ASan an object is freed at once instead: a late run is then a
+ * heap-use-after-free that ASan reports with both stacks, which says more
+ * than the dead flag.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define GRAVES 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define GRAVES 1
+#endif
+#endif
+#ifndef GRAVES
+#define GRAVES 64
+#endif
+static void *graves[GRAVES];
+static unsigned grave_next;
+static pthread_mutex_t grave_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void tt_grave_put(void *obj)
+{
+	void *old;
+
+	pthread_mutex_lock(&grave_lock);
+	old = graves[grave_next];
+	graves[grave_next] = obj;
+	grave_next = (grave_next + 1) % GRAVES;
+	pthread_mutex_unlock(&grave_lock);
+	free(old);
+}
+
+void tt_grave_flush(void)
+{
+	pthread_mutex_lock(&grave_lock);
+	for (int i = 0; i < GRAVES; i++) {
+		free(graves[i]);
+		graves[i] = NULL;
+	}
+	pthread_mutex_unlock(&grave_lock);
+}
