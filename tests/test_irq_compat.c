@@ -79,11 +79,56 @@ static void test_kernel_style_driver(void **state)
 	th_shutdown();
 }
 
+static unsigned long cpu_seen = 99;
+
+static irqreturn_t where_isr(int irq, void *dev_id)
+{
+	(void)irq;
+	(void)dev_id;
+	th_st(&cpu_seen, (unsigned long)smp_processor_id());
+	return IRQ_HANDLED;
+}
+
+/*
+ * Issue 4: irq_set_affinity() with a cpumask picks the lowest online bh
+ * CPU of the mask, whose identity the handler then runs as; a mask with
+ * no online CPU is -EINVAL and leaves the affinity alone.
+ */
+static void test_set_affinity_mask(void **state)
+{
+	(void)state;
+	th_init_cpu0(2, false);
+	assert_int_equal(request_irq(42, where_isr, 0, "where", NULL), 0);
+	assert_int_equal(irq_set_affinity(42, cpumask_of(1)), 0);
+	bh_raise_irq(42);
+	assert_int_equal(th_ld(&cpu_seen), 1);
+
+	struct cpumask m;
+	cpumask_clear(&m);
+	assert_int_equal(irq_set_affinity(42, &m), -EINVAL);
+	cpumask_set_cpu(BH_MAX_CPUS - 1, &m); /* not online with 2 CPUs */
+	assert_int_equal(irq_set_affinity(42, &m), -EINVAL);
+	bh_raise_irq(42);
+	assert_int_equal(th_ld(&cpu_seen), 1);
+
+	cpumask_set_cpu(0, &m);
+	cpumask_set_cpu(1, &m);
+	assert_int_equal(irq_set_affinity(42, &m), 0);
+	bh_raise_irq(42);
+	assert_int_equal(th_ld(&cpu_seen), 0);
+	assert_int_equal(irq_set_affinity_and_hint(42, cpumask_of(1)), 0);
+	bh_raise_irq(42);
+	assert_int_equal(th_ld(&cpu_seen), 1);
+	assert_string_equal(free_irq(42, NULL), "where");
+	th_shutdown();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_kernel_style_driver,
 					  th_teardown),
+		cmocka_unit_test_teardown(test_set_affinity_mask, th_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -37,6 +37,8 @@
 
 #include <linux/bottom_half.h>
 #include <linux/compiler.h>
+#include <linux/cpumask.h>
+#include <linux/errno.h>
 #include <linux/hardirq.h>
 #include <linux/irqflags.h>
 #include <linux/kernel.h>
@@ -360,8 +362,38 @@ static inline void synchronize_irq(unsigned int irq)
 }
 
 /*
- * irq_set_affinity() takes a struct cpumask in the kernel; there is none
- * here, so the native bh_irq_set_affinity(irq, cpu) is the spelling.
+ * irq_set_affinity(): the kernel's takes a mask, and an interrupt
+ * controller that delivers to one CPU (x86's, for a line that is not
+ * managed) picks one online CPU of it as the effective affinity. A line
+ * here is delivered by one bh CPU, so the lowest online bh CPU of the mask
+ * is that CPU; a mask with none is -EINVAL, as the kernel's. The native
+ * spelling is bh_irq_set_affinity(irq, cpu).
  */
+static inline int irq_set_affinity(unsigned int irq, const struct cpumask *m)
+{
+	unsigned int cpu;
+	for_each_cpu(cpu, m)
+	{
+		if (cpu_online(cpu))
+			return bh_irq_set_affinity(irq, (int)cpu);
+	}
+	return -EINVAL;
+}
+
+/* The hint is for irqbalance, which user space does not have: a non-NULL
+ * hint is applied as the affinity, as the kernel's _and_hint spelling. */
+static inline int irq_set_affinity_and_hint(unsigned int irq,
+					    const struct cpumask *m)
+{
+	return m ? irq_set_affinity(irq, m) : 0;
+}
+
+static inline int irq_update_affinity_hint(unsigned int irq,
+					   const struct cpumask *m)
+{
+	(void)irq;
+	(void)m;
+	return 0;
+}
 
 #endif
