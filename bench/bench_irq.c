@@ -29,7 +29,13 @@
  *   uv           libuv. signal: uv_async_send() called from a signal
  *                handler of our own, ending at the async callback on the
  *                loop thread; eventfd: a uv_poll handle on it, ending at
- *                the poll callback (which drains it).
+ *                the poll callback (which drains it);
+ *   uv_work      libuv's way to run something that may block: the same
+ *                async or poll callback calls uv_queue_work(), ending at
+ *                the work callback's first instruction, on the threadpool
+ *                (UV_THREADPOOL_SIZE=1, its thread pinned to the target
+ *                CPU): the peer of a work item, which may sleep, where
+ *                uv's loop callback is the peer of a tasklet.
  *
  * Every figure runs from just before the send (CLOCK_MONOTONIC, stored
  * where the receiver reads it) to the receiver's first instruction. Each
@@ -76,9 +82,17 @@
 enum path { PATH_SIG, PATH_FD, NR_PATH };
 static const char *const path_name[NR_PATH] = {"sig", "fd"};
 
-enum impl { I_RAW, I_RAW_EPOLL, I_BH_TASKLET, I_BH_WORK, I_UV, NR_IMPL };
-static const char *const impl_name[NR_IMPL] = {"raw", "raw_epoll", "bh_tasklet",
-					       "bh_work", "uv"};
+enum impl {
+	I_RAW,
+	I_RAW_EPOLL,
+	I_BH_TASKLET,
+	I_BH_WORK,
+	I_UV,
+	I_UV_WORK,
+	NR_IMPL
+};
+static const char *const impl_name[NR_IMPL] = {
+	"raw", "raw_epoll", "bh_tasklet", "bh_work", "uv", "uv_work"};
 
 static bool has_impl(enum path p, enum impl i)
 {
@@ -218,7 +232,43 @@ static bh_irqreturn_t bh_fd_top(int irq, void *dev)
 static uv_loop_t uv_loop;
 static uv_async_t uv_as;
 static uv_poll_t uv_po;
+static uv_work_t uv_req, uv_pin_req;
 static struct bench_thread uv_th;
+static int uv_target_cpu;
+
+static void on_uv_work(uv_work_t *req)
+{
+	(void)req;
+	stamp_done(bench_now_ns());
+}
+
+static void on_uv_after_work(uv_work_t *req, int status)
+{
+	(void)req;
+	(void)status;
+}
+
+/* The loop callback's bottom half: done here, or on the threadpool. */
+static void uv_bottom(uint64_t t)
+{
+	/* Relaxed: written by the measuring thread before it sends. */
+	if (__atomic_load_n(&bh_mode, __ATOMIC_RELAXED) == I_UV_WORK) {
+		int err = uv_queue_work(&uv_loop, &uv_req, on_uv_work,
+					on_uv_after_work);
+		if (err)
+			bench_die("uv_queue_work", err);
+	} else {
+		stamp_done(t);
+	}
+}
+
+static void on_uv_pin(uv_work_t *req)
+{
+	(void)req;
+	if (bench_pin_self(uv_target_cpu))
+		printf("# uv threadpool could NOT be pinned to CPU %d\n",
+		       uv_target_cpu);
+}
 
 static void uv_sig_handler(int sig)
 {
@@ -239,7 +289,7 @@ static void on_uv_async(uv_async_t *a)
 		uv_close((uv_handle_t *)&uv_po, NULL);
 		return;
 	}
-	stamp_done(t);
+	uv_bottom(t);
 }
 
 static void on_uv_poll(uv_poll_t *p, int status, int events)
@@ -251,12 +301,17 @@ static void on_uv_poll(uv_poll_t *p, int status, int events)
 	if (read(efd_uv, &v, sizeof(v)) < 0)
 		return;
 	t_top = t_ret = t;
-	stamp_done(t);
+	uv_bottom(t);
 }
 
 static void *uv_main(void *arg)
 {
 	(void)arg;
+	/* The threadpool's one thread starts here and pins itself. */
+	int err = uv_queue_work(&uv_loop, &uv_pin_req, on_uv_pin,
+				on_uv_after_work);
+	if (err)
+		bench_die("uv_queue_work", err);
 	uv_run(&uv_loop, UV_RUN_DEFAULT);
 	return NULL;
 }
@@ -306,6 +361,7 @@ static void send_one(enum path p, enum impl i)
 			pthread_kill(raw_sig_th.th, SIG_RAW);
 			break;
 		case I_UV:
+		case I_UV_WORK:
 			pthread_kill(pthread_self(), SIG_UV);
 			break;
 		default:
@@ -322,6 +378,7 @@ static void send_one(enum path p, enum impl i)
 		fd = efd_raw_ep;
 		break;
 	case I_UV:
+	case I_UV_WORK:
 		fd = efd_uv;
 		break;
 	default:
@@ -418,6 +475,9 @@ static void setup_bh(const struct bench_place *pl, bool want_sig, bool want_fd)
 static void setup_uv(int cpu)
 {
 	int err;
+	uv_target_cpu = cpu;
+	/* One threadpool thread, pinned like the other receivers. */
+	setenv("UV_THREADPOOL_SIZE", "1", 1);
 	if ((err = uv_loop_init(&uv_loop)) ||
 	    (err = uv_async_init(&uv_loop, &uv_as, on_uv_async)) ||
 	    (err = uv_poll_init(&uv_loop, &uv_po, efd_uv)) ||
@@ -482,6 +542,8 @@ static const struct ratio ratios[] = {
 	{"bh_tasklet_over_uv", I_BH_TASKLET, I_UV},
 	{"bh_work_over_uv", I_BH_WORK, I_UV},
 	{"uv_over_raw", I_UV, I_RAW},
+	{"bh_work_over_uv_work", I_BH_WORK, I_UV_WORK},
+	{"uv_work_over_raw", I_UV_WORK, I_RAW},
 	{"bh_tasklet_over_raw_epoll", I_BH_TASKLET, I_RAW_EPOLL},
 	{"bh_work_over_raw_epoll", I_BH_WORK, I_RAW_EPOLL},
 	{"uv_over_raw_epoll", I_UV, I_RAW_EPOLL},
