@@ -192,14 +192,14 @@ static void wait_op(uint64_t *rng)
 static void *worker(void *arg)
 {
 	struct tt_thread *me = arg;
-	sigset_t usr1;
+	sigset_t storm;
 	unsigned long n = 0;
 
 	tt_thread_register(me, me->id);
 	bh_thread_set_cpu(me->id % bh_nr_cpus());
-	sigemptyset(&usr1);
-	sigaddset(&usr1, SIGUSR1);
-	pthread_sigmask(SIG_UNBLOCK, &usr1, NULL);
+	sigemptyset(&storm);
+	sigaddset(&storm, tt_storm_sig);
+	pthread_sigmask(SIG_UNBLOCK, &storm, NULL);
 
 	while (!__atomic_load_n(&tt_stop, __ATOMIC_ACQUIRE)) {
 		unsigned r = tt_below(&me->rng, 1000);
@@ -237,7 +237,7 @@ static void *worker(void *arg)
 		if ((r & 63) == 0)
 			sched_yield(); /* let the bottom halves in on 2 cores */
 	}
-	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+	pthread_sigmask(SIG_BLOCK, &storm, NULL);
 	bh_thread_set_cpu(-1);
 	tt_thread_unregister(me);
 	return NULL;
@@ -290,7 +290,7 @@ int main(int argc, char **argv)
 {
 	struct bh_config cfg;
 	static struct tt_thread main_self; /* zeroed: op_start 0 */
-	sigset_t usr1;
+	sigset_t storm;
 	uint64_t start, end;
 	unsigned long warns;
 	int r, cancelled;
@@ -305,11 +305,12 @@ int main(int argc, char **argv)
 	       tt_opts.inject ? " (with an injected bug)" : "");
 	fflush(stdout);
 
-	/* SIGUSR1 is for the workers only: block it before any thread
-	 * (the library's included) is created; workers unblock it. */
-	sigemptyset(&usr1);
-	sigaddset(&usr1, SIGUSR1);
-	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+	/* The storm's signal is for the workers only: block it before any
+	 * thread (the library's included) is created; workers unblock it. */
+	tt_storm_sig = SIGRTMIN + 2;
+	sigemptyset(&storm);
+	sigaddset(&storm, tt_storm_sig);
+	pthread_sigmask(SIG_BLOCK, &storm, NULL);
 
 	bh_config_init(&cfg);
 	cfg.hz = 1000; /* delays of 0..3 jiffies: timers fire often */

@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The signal storm (SPEC U1): a signaller thread sends SIGUSR1 with
- * pthread_kill() to the worker threads, --signal-hz times a second in
- * all, so the handler lands anywhere in them, inside the library
- * included. The handler makes the calls U1 names async-signal-safe:
- * tasklet schedule and hi_schedule, raise_softirq, queue_work,
- * queue_delayed_work, mod_delayed_work, cancel_work, cancel_delayed_work,
- * mod_timer, timer_delete, complete and wake_up, on the same objects the
- * threads use (through the slots, whose entry never waits).
+ * The signal storm (SPEC U1): a signaller thread sends a real-time signal
+ * (SIGRTMIN+2: queued, so none is absorbed by one already pending, as a
+ * standard signal would be) with pthread_kill() to the worker threads,
+ * --signal-hz times a second in all, so the handler lands anywhere in them,
+ * inside the library included. The handler makes the calls U1 names
+ * async-signal-safe: tasklet schedule and hi_schedule, raise_softirq,
+ * queue_work, queue_delayed_work, mod_delayed_work, cancel_work,
+ * cancel_delayed_work, mod_timer, timer_delete, complete and wake_up, on the
+ * same objects the threads use (through the slots, whose entry never waits).
  *
- * SIGUSR1 is installed without SA_RESTART, so a library sleep it
+ * It is installed without SA_RESTART, so a library sleep it
  * interrupts sees EINTR and must carry on by itself.
  */
 #include "torture.h"
@@ -28,11 +29,12 @@ extern struct tt_thread *tt_workers;
 extern int tt_nworkers;
 
 unsigned long tt_signals_sent;
+int tt_storm_sig;
 static pthread_t signaller_th;
 static int signaller_stop;
 static struct tt_thread signaller_self;
 
-static void on_sigusr1(int sig)
+static void on_storm(int sig)
 {
 	int saved = errno;
 	struct tt_thread *me = tt_self;
@@ -86,7 +88,8 @@ static void *signaller(void *arg)
 
 		tt_op_begin("sending signals");
 		for (; sent < due; sent++) {
-			if (pthread_kill(tt_workers[next].th, SIGUSR1) == 0)
+			if (pthread_kill(tt_workers[next].th, tt_storm_sig) ==
+			    0)
 				__atomic_fetch_add(&tt_signals_sent, 1,
 						   __ATOMIC_RELAXED);
 			next = (next + 1) % tt_nworkers;
@@ -107,10 +110,10 @@ int tt_storm_start(void)
 	bh_init_completion(&tt_sig_completion);
 	bh_init_waitqueue_head(&tt_sig_waitq);
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sigusr1;
+	sa.sa_handler = on_storm;
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = 0; /* no SA_RESTART: see above */
-	if (sigaction(SIGUSR1, &sa, NULL) < 0)
+	if (sigaction(tt_storm_sig, &sa, NULL) < 0)
 		return -errno;
 	if (tt_opts.signal_hz == 0)
 		return 0;

@@ -202,8 +202,9 @@ void tt_storm_stop(void);
 extern struct bh_completion tt_sig_completion;
 extern struct bh_wait_queue_head tt_sig_waitq;
 extern int tt_sig_flag;
-/* Signals sent; fewer are handled, as a standard signal already pending
- * on a thread absorbs the next one. */
+/* Signals sent (each is handled, except under TSan, which merges the
+ * signals it holds back). */
 extern unsigned long tt_signals_sent;
+extern int tt_storm_sig; /* the storm's signal number */
 
 #endif
