@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 #
 # Runs the example modules through bh-modrun and checks what they print.
-# usage: modrun_check.sh BH_MODRUN MODULE_DIR CASE
+# usage: modrun_check.sh BH_MODRUN MODULE_DIR CASE TEST_MODULE_DIR
+# (MODULE_DIR: examples/modules; TEST_MODULE_DIR: tests/modules)
 # No wall-clock assertion: runs end on a message (--until) or at once
 # (--oneshot); --duration is only a generous upper bound under load.
 set -uo pipefail
@@ -10,6 +11,7 @@ set -uo pipefail
 modrun=${1:?usage: modrun_check.sh BH_MODRUN MODULE_DIR CASE}
 dir=${2:?usage}
 case=${3:?usage}
+tdir=${4:?usage}
 out=$(mktemp "${TMPDIR:-/tmp}/modrun-check.XXXXXX")
 err=$out.err
 trap 'rm -f "$out" "$err"' EXIT
@@ -71,7 +73,100 @@ seed() {
 		fail "printk lines are not dmesg-style"
 }
 
+# wait_for PATTERN N: bounded poll until $out has N lines with PATTERN.
+wait_for() {
+	local i
+	for ((i = 0; i < 3000; i++)); do
+		[ "$(grep -Fc -- "$1" "$out")" -ge "$2" ] && return 0
+		sleep 0.01
+	done
+	fail "timed out waiting for $2 lines with: $1"
+	return 1
+}
+
 case $case in
+signal)
+	# A line fed by SIGUSR1: each signal is one interrupt, whose top half
+	# runs inside the signal handler and whose tasklet runs on ksoftirqd.
+	# Twelve signals, each sent once the previous one was seen, and
+	# count=10: ten pairs, then none.
+	"$modrun" "$tdir/probe.so" irq=6 count=10 --irq 6=signal:USR1 \
+		>"$out" 2>"$err" </dev/null &
+	pid=$!
+	wait_for "irq 6 requested" 1 || { kill "$pid"; exit 1; }
+	for ((n = 1; n <= 12; n++)); do
+		kill -USR1 "$pid"
+		if [ "$n" -le 10 ]; then
+			wait_for "bottom half $n" 1 || break
+		fi
+	done
+	kill -INT "$pid"
+	wait "$pid"
+	rc=$?
+	echo "--- bh-modrun probe.so irq=6 --irq 6=signal:USR1 (exit $rc)"
+	cat "$out" "$err"
+	[ "$rc" -eq 0 ] || fail "exit status $rc, expected 0"
+	pairs "] top half" "] bottom half"
+	hasnt "top half 11"
+	has "unloaded after"
+	hasnt "bh-modrun:"
+	;;
+fd)
+	# A line fed by a FIFO (level-like: it fires while there is data; the
+	# top half drains it). Each write is one or more interrupts.
+	fifo=$out.fifo
+	mkfifo "$fifo" || exit 1
+	trap 'rm -f "$out" "$err" "$fifo"' EXIT
+	"$modrun" "$tdir/probe.so" irq=7 count=3 dev="$fifo" \
+		--irq 7=fd:"$fifo" >"$out" 2>"$err" </dev/null &
+	pid=$!
+	wait_for "irq 7 requested" 1 || { kill "$pid"; exit 1; }
+	exec 9>"$fifo"
+	for ((n = 1; n <= 3; n++)); do
+		echo x >&9
+		wait_for "bottom half $n" 1 || break
+	done
+	kill -INT "$pid"
+	wait "$pid"
+	rc=$?
+	exec 9>&-
+	echo "--- bh-modrun probe.so irq=7 --irq 7=fd:FIFO (exit $rc)"
+	cat "$out" "$err"
+	[ "$rc" -eq 0 ] || fail "exit status $rc, expected 0"
+	has "bottom half 3"
+	hasnt "top half 4"
+	hasnt "bh-modrun:"
+	;;
+types)
+	# Every parameter type, with the kernel's parsing (SPEC: none; the
+	# kernel's kernel/params.c).
+	run 0 "$tdir/probe.so" flag inv=n by=255 sh=-32768 ush=0xffff \
+		ui=037 lo=-5 ul=18446744073709551615 ull=1 hx=0x1f \
+		arr=1,-2,3 str=1234567 renamed=9 --oneshot
+	has "flag=1 inv=1 by=255 sh=-32768 ush=65535 ui=31 lo=-5 ul=18446744073709551615 ull=1 hx=0x1f str=1234567 renamed=9"
+	has "arr=3:1,-2,3,0"
+	# init runs as insmod would, exit as rmmod.
+	has "comm=insmod"
+	has "comm=rmmod"
+	run 1 "$tdir/probe.so" by=256 --oneshot
+	has "probe: \`256' invalid for parameter \`by'"
+	run 1 "$tdir/probe.so" str=12345678 --oneshot
+	has "probe: \`12345678' too large for parameter \`str'"
+	run 1 "$tdir/probe.so" arr=1,2,3,4,5 --oneshot
+	has "arr: can only take 4 arguments"
+	run 1 "$tdir/probe.so" flag=maybe --oneshot
+	run 1 "$tdir/probe.so" irq --oneshot
+	has "probe: \`' invalid for parameter \`irq'"
+	run 0 --info "$tdir/probe.so"
+	has "parm:           arr:(array of int)"
+	has "parm:           dev:file the top half drains, for an fd line (charp)"
+	has "version:        1.0"
+	;;
+noexit)
+	run 0 "$tdir/noexit.so" --oneshot
+	has "loaded for good"
+	has "rmmod: ERROR: could not remove module noexit: Device or resource busy"
+	;;
 tasklet)
 	seed tasklet_module "This is tasklet handler."
 	;;

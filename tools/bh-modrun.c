@@ -246,6 +246,11 @@ static void unbind_sources(void)
 		struct irq_bind *b = &binds[i];
 		if (b->bound)
 			bh_irq_unbind(b->irq);
+		/* The unbind put the default action back, which for most
+		 * signals ends the process: a signal sent a moment late
+		 * (still pending at unload) must not kill us. */
+		if (b->bound && b->kind == SRC_SIGNAL)
+			signal(b->signo, SIG_IGN);
 		b->bound = false;
 		if (b->fd >= 0)
 			close(b->fd);
