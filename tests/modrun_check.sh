@@ -48,20 +48,26 @@ pairs() {
 	count "$top" 10
 	count "$bottom" 10
 	awk -v top="$top" -v bottom="$bottom" '
-		index($0, "start----") { if (open) bad = 1; open = 1; n++ }
+		index($0, top) { if (open) bad = 1; open = 1; n++ }
 		index($0, bottom) { if (!open) bad = 1; open = 0 }
 		END { exit bad || n != 10 }' "$out" ||
 		fail "top and bottom halves do not alternate"
 }
 
-# A line fed by a 10 ms timer; stop once the tenth bottom half ran.
+# A line fed by a timer; stop once the tenth bottom half ran. Each
+# numbered "start" block (the top half) must be followed by its bottom
+# half before the next one begins: for the tasklet by construction (it
+# runs at the top half's irq_exit, on the same thread); for the work
+# item, which runs on a kworker, the line's period leaves it time, and
+# the module's INIT_WORK of a still-queued item would be reported.
 seed() {
-	local mod=$1 bottom=$2
-	run 0 "$dir/$mod.so" irq=5 devname=mydev --irq 5=timer:10ms \
+	local mod=$1 bottom=$2 period=$3
+	run 0 "$dir/$mod.so" irq=5 devname=mydev --irq 5=timer:"$period" \
 		--until "$bottom" --until-count 10 --duration 120s
 	has "My module is working.."
 	has "mydev Request irq:5 success:"
-	pairs "The top half have been done" "$bottom"
+	pairs "-----------" "$bottom"
+	count "The top half have been done" 10
 	has "-----------10 start"
 	hasnt "-----------11 start"
 	has "My module is leaving.."
@@ -106,7 +112,7 @@ signal)
 	echo "--- bh-modrun probe.so irq=6 --irq 6=signal:USR1 (exit $rc)"
 	cat "$out" "$err"
 	[ "$rc" -eq 0 ] || fail "exit status $rc, expected 0"
-	pairs "] top half" "] bottom half"
+	pairs "] top half " "] bottom half "
 	hasnt "top half 11"
 	has "unloaded after"
 	hasnt "bh-modrun:"
@@ -158,7 +164,7 @@ types)
 	run 1 "$tdir/probe.so" irq --oneshot
 	has "probe: \`' invalid for parameter \`irq'"
 	run 0 --info "$tdir/probe.so"
-	has "parm:           arr:(array of int)"
+	has "parm:           arr: (array of int)"
 	has "parm:           dev:file the top half drains, for an fd line (charp)"
 	has "version:        1.0"
 	;;
@@ -168,10 +174,10 @@ noexit)
 	has "rmmod: ERROR: could not remove module noexit: Device or resource busy"
 	;;
 tasklet)
-	seed tasklet_module "This is tasklet handler."
+	seed tasklet_module "This is tasklet handler." 10ms
 	;;
 workqueue)
-	seed workqueue_module "This is work handler."
+	seed workqueue_module "This is work handler." 100ms
 	;;
 params)
 	# A value that is not an int: the kernel's text, insmod's error.

@@ -81,6 +81,10 @@ bh_modinfo_table(unsigned long *n)
 #define BH__PARAM_TYPE_bool    BH_PARAM_BOOL
 #define BH__PARAM_TYPE_invbool BH_PARAM_INVBOOL
 #define BH__PARAM_TYPE_charp   BH_PARAM_CHARP
+/* <stdbool.h>'s bool is a macro for _Bool (before C23), which a
+ * macro that passes `bool` on expands before pasting. */
+#define BH__PARAM_CTYPE__Bool bool
+#define BH__PARAM_TYPE__Bool  BH_PARAM_BOOL
 
 #define BH__PARAM_CHECK(lvalue, type)                                          \
 	_Static_assert(__builtin_types_compatible_p(__typeof__(lvalue),        \
