@@ -51,6 +51,7 @@ static void usage(FILE *f)
 		"usage: bh-torture [--seed N] [--duration T] [--threads N]\n"
 		"                  [--signal-hz N] [--stall T] [--no-gdb]\n"
 		"                  [--inject-bug=lost-run|concurrent|stall]\n"
+		"                  [--expose-deferred-uaf]\n"
 		"  T is a number with a unit: ms, s, m or h (default s).\n"
 		"  Defaults: a random seed (printed), --duration 5s, one\n"
 		"  thread per CPU (at least 2), --signal-hz 20000,\n"
@@ -101,6 +102,7 @@ static int parse(int argc, char **argv)
 		{"stall", required_argument, NULL, 'w'},
 		{"inject-bug", required_argument, NULL, 'i'},
 		{"no-gdb", no_argument, NULL, 'G'},
+		{"expose-deferred-uaf", no_argument, NULL, 'U'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -160,6 +162,9 @@ static int parse(int argc, char **argv)
 		case 'G':
 			tt_opts.gdb = false;
 			break;
+		case 'U':
+			tt_opts.expose_deferred_uaf = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(TT_EXIT_OK);
@@ -211,6 +216,8 @@ static void *worker(void *arg)
 			for (;;)
 				tt_pause_us(100000);
 		}
+		/* Not inside any library call here: see slot.c. */
+		tt_release_handler_holds();
 		tt_op_begin("operation");
 		if (r < 16) {
 			const struct tt_torturer *t;
@@ -238,6 +245,7 @@ static void *worker(void *arg)
 			sched_yield(); /* let the bottom halves in on 2 cores */
 	}
 	pthread_sigmask(SIG_BLOCK, &storm, NULL);
+	tt_release_handler_holds();
 	bh_thread_set_cpu(-1);
 	tt_thread_unregister(me);
 	return NULL;

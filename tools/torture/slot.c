@@ -40,14 +40,73 @@ void tt_slot_leave(struct tt_slot *s)
 	__atomic_fetch_sub(&s->users, 1, __ATOMIC_RELEASE);
 }
 
+/*
+ * A signal handler's call may not be over when it returns. The library
+ * lets a handler that interrupts its own thread inside a timer-base
+ * section change the timer's state word and leaves the wheel update to
+ * the thread, applied as it leaves the section (docs/INTERNALS.md, "Signal
+ * handlers"); that deferred update still points at the timer (a delayed
+ * work item's included). If the handler left the slot at once, a killer
+ * could cancel and free the object before the interrupted thread touches
+ * it: a use-after-free that the torture found (docs/RELIABILITY.md,
+ * "Findings"). So a handler leaves through tt_slot_leave_deferred(): the
+ * slot stays held until its thread is back at a point where it is inside
+ * no library call (tt_release_handler_holds(): the top of the worker loop,
+ * the killer's waits), unless --expose-deferred-uaf.
+ *
+ * The holds are a per-thread stack that only the thread and its own
+ * handler touch: the handler pushes at lazy_n (it runs to the end before
+ * the thread resumes); the thread pops with a CAS on lazy_n, so a push
+ * that lands between its read and its CAS makes the CAS fail.
+ */
+void tt_slot_leave_deferred(struct tt_slot *s)
+{
+	struct tt_thread *me = tt_self;
+	unsigned n;
+
+	if (!me || tt_opts.expose_deferred_uaf) {
+		tt_slot_leave(s);
+		return;
+	}
+	n = __atomic_load_n(&me->held_n, __ATOMIC_RELAXED);
+	if (n >= TT_HELD_MAX) {
+		tt_slot_leave(s);
+		return;
+	}
+	me->held[n] = s;
+	__atomic_store_n(&me->held_n, n + 1, __ATOMIC_RELEASE);
+}
+
+void tt_release_handler_holds(void)
+{
+	struct tt_thread *me = tt_self;
+	unsigned n;
+
+	if (!me)
+		return;
+	while ((n = __atomic_load_n(&me->held_n, __ATOMIC_ACQUIRE)) != 0) {
+		struct tt_slot *s = me->held[n - 1];
+
+		if (__atomic_compare_exchange_n(&me->held_n, &n, n - 1, false,
+						__ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE))
+			tt_slot_leave(s);
+	}
+}
+
 /* Returns with the slot closed and empty; another killer that races for
- * the same slot is excluded by the dying exchange. */
+ * the same slot is excluded by the dying exchange. While it waits it lets
+ * go of its own handlers' holds, which other killers may be waiting for. */
 void tt_slot_drain(struct tt_slot *s)
 {
-	while (__atomic_exchange_n(&s->dying, 1, __ATOMIC_SEQ_CST))
+	while (__atomic_exchange_n(&s->dying, 1, __ATOMIC_SEQ_CST)) {
+		tt_release_handler_holds();
 		sched_yield(); /* another killer has it */
-	while (__atomic_load_n(&s->users, __ATOMIC_SEQ_CST) != 0)
+	}
+	while (__atomic_load_n(&s->users, __ATOMIC_SEQ_CST) != 0) {
+		tt_release_handler_holds();
 		sched_yield();
+	}
 }
 
 void tt_slot_reopen(struct tt_slot *s, void *obj)

@@ -122,7 +122,7 @@ static void sig(uint64_t *rng)
 		return;
 	tt_count_op(TK_TIMER);
 	op_async(o, rng);
-	tt_slot_leave(s);
+	tt_slot_leave_deferred(s);
 }
 
 static void kill_slot(struct tt_slot *s, bool reopen, bool wait_fire)

@@ -55,6 +55,7 @@ struct tt_opts {
 	uint64_t stall_ns;
 	enum tt_inject inject;
 	bool gdb; /* attach gdb for the stacks on a stall (default on) */
+	bool expose_deferred_uaf; /* handlers leave slots at once (slot.c) */
 	char argv0[256];
 };
 extern struct tt_opts tt_opts;
@@ -77,6 +78,8 @@ enum tt_kind {
 };
 extern const char *const tt_kind_name[TK_NKINDS];
 
+#define TT_HELD_MAX 64
+
 /*
  * A thread the watchdog knows: workers, the signaller, the lifecycle
  * thread and main. op_start is the monotonic time the current operation
@@ -92,6 +95,9 @@ struct tt_thread {
 	uint64_t op_start;
 	const char *op_name;
 	unsigned long ops[TK_NKINDS]; /* A: relaxed; handlers add to it */
+	/* S: slots this thread's handler still holds (slot.c) */
+	struct tt_slot *held[TT_HELD_MAX];
+	unsigned held_n;
 };
 extern __thread struct tt_thread *tt_self;
 
@@ -168,6 +174,8 @@ struct tt_slot {
 };
 void *tt_slot_enter(struct tt_slot *s);
 void tt_slot_leave(struct tt_slot *s);
+void tt_slot_leave_deferred(struct tt_slot *s); /* from a handler */
+void tt_release_handler_holds(void);		/* at a safe point */
 void tt_slot_drain(struct tt_slot *s);
 void tt_slot_reopen(struct tt_slot *s, void *obj);
 

@@ -173,7 +173,7 @@ void tt_print_repro(int fd)
 	int n = snprintf(buf, sizeof(buf),
 			 "bh-torture: reproduce with: %s --seed %llu "
 			 "--duration %llums --threads %d --signal-hz %lu "
-			 "--stall %llums%s%s\n",
+			 "--stall %llums%s%s%s\n",
 			 tt_opts.argv0, tt_opts.seed,
 			 (unsigned long long)(tt_opts.duration_ns / 1000000),
 			 tt_opts.threads, tt_opts.signal_hz,
@@ -182,7 +182,9 @@ void tt_print_repro(int fd)
 			 tt_opts.inject == TT_INJECT_LOST_RUN	  ? "lost-run"
 			 : tt_opts.inject == TT_INJECT_CONCURRENT ? "concurrent"
 			 : tt_opts.inject == TT_INJECT_STALL	  ? "stall"
-								  : "");
+								  : "",
+			 tt_opts.expose_deferred_uaf ? " --expose-deferred-uaf"
+						     : "");
 
 	if (n > 0 && write(fd, buf, (size_t)n) < 0)
 		return;

@@ -295,7 +295,7 @@ static void sig(uint64_t *rng)
 		return;
 	tt_count_op(o->kind == K_Q || o->kind == K_CD ? TK_DWORK : TK_WORK);
 	op_async(o, rng);
-	tt_slot_leave(s);
+	tt_slot_leave_deferred(s);
 }
 
 /*

@@ -192,7 +192,7 @@ static void sig(uint64_t *rng)
 		return;
 	tt_count_op(TK_WQ_LIFE);
 	op_async(l, rng);
-	tt_slot_leave(&slot);
+	tt_slot_leave_deferred(&slot);
 }
 
 static int init(void)
