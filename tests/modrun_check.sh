@@ -168,6 +168,28 @@ types)
 	has "parm:           dev:file the top half drains, for an fd line (charp)"
 	has "version:        1.0"
 	;;
+jit)
+	# LDD3's tables, printed at init: a header, the reader's line
+	# (process context, inirq 0, bh-modrun's main thread named insmod),
+	# then `loops` lines from softirq context (inirq 1).
+	run 0 "$dir/jit_module.so" --oneshot
+	count "   time   delta  inirq    pid   cpu command" 3
+	for f in jitimer jitasklet jitasklethi; do
+		has "\$ cat /proc/$f"
+	done
+	n=$(grep -Ec '^\[ *[0-9.]+\] +[0-9]+ +[0-9]+ +0 +[0-9]+ +[0-9]+ +insmod$' "$out")
+	[ "$n" -eq 3 ] || fail "$n reader lines, expected 3"
+	n=$(grep -Ec '^\[ *[0-9.]+\] +[0-9]+ +[0-9]+ +1 +[0-9]+ +[0-9]+ +[^ ]+$' "$out")
+	[ "$n" -eq 15 ] || fail "$n softirq lines, expected 15"
+	hasnt "bh-modrun:" # both buffers freed, nothing armed
+	run 0 "$dir/jit_module.so" show=jitasklethi loops=3 --oneshot
+	count "   time   delta  inirq    pid   cpu command" 1
+	has "\$ cat /proc/jitasklethi"
+	! grep -Eq 'cat /proc/(jitasklet|jitimer)$' "$out" ||
+		fail "a table that show= did not ask for"
+	n=$(grep -Ec '^\[ *[0-9.]+\] +[0-9]+ +[0-9]+ +1 +[0-9]+ +[0-9]+ +[^ ]+$' "$out")
+	[ "$n" -eq 3 ] || fail "$n softirq lines, expected 3"
+	;;
 noexit)
 	run 0 "$tdir/noexit.so" --oneshot
 	has "loaded for good"

@@ -24,6 +24,7 @@
 #include <linux/bug.h>
 #include <linux/compiler.h>
 #include <linux/printk.h>
+#include <linux/sprintf.h>
 #include <linux/types.h>
 
 #define container_of(ptr, type, member) bh_container_of(ptr, type, member)
