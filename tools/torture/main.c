@@ -209,6 +209,8 @@ static void *worker(void *arg)
 	while (!__atomic_load_n(&tt_stop, __ATOMIC_ACQUIRE)) {
 		unsigned r = tt_below(&me->rng, 1000);
 
+		/* Not inside any library call here: see slot.c. */
+		tt_release_handler_holds();
 		if (tt_opts.inject == TT_INJECT_STALL && me->id == 0 &&
 		    ++n == 1000) {
 			/* The injected fault: an operation that never ends. */
@@ -216,8 +218,6 @@ static void *worker(void *arg)
 			for (;;)
 				tt_pause_us(100000);
 		}
-		/* Not inside any library call here: see slot.c. */
-		tt_release_handler_holds();
 		tt_op_begin("operation");
 		if (r < 16) {
 			const struct tt_torturer *t;

@@ -101,7 +101,7 @@ struct tt_thread {
 };
 extern __thread struct tt_thread *tt_self;
 
-/* rng.c-style helpers, inline: xorshift64*, seeded per thread. */
+/* Random numbers: xorshift64*, one stream per thread and per handler. */
 static inline uint64_t tt_rand(uint64_t *s)
 {
 	uint64_t x = *s;
