@@ -79,7 +79,9 @@ static void jit_timer_fn(struct timer_list *t)
 	unsigned long j = jiffies;
 
 	jit_line(data, j);
-	if (--data->loops) {
+	/* WRITE_ONCE: the reader tests loops without a lock. */
+	WRITE_ONCE(data->loops, data->loops - 1);
+	if (data->loops) {
 		data->timer.expires += tdelay;
 		data->prevjiffies = j;
 		add_timer(&data->timer);
@@ -94,7 +96,8 @@ static void jit_tasklet_fn(unsigned long arg)
 	unsigned long j = jiffies;
 
 	jit_line(data, j);
-	if (--data->loops) {
+	WRITE_ONCE(data->loops, data->loops - 1);
+	if (data->loops) {
 		data->prevjiffies = j;
 		if (data->hi)
 			tasklet_hi_schedule(&data->tlet);
@@ -154,7 +157,7 @@ static int jit_read(const char *file, int timer, int hi)
 	}
 
 	/* wait for the buffer to fill */
-	if (wait_event_interruptible(data->wait, !data->loops)) {
+	if (wait_event_interruptible(data->wait, !READ_ONCE(data->loops))) {
 		/* interrupted: make sure nothing runs on after we return */
 		if (timer)
 			timer_delete_sync(&data->timer);
@@ -163,8 +166,17 @@ static int jit_read(const char *file, int timer, int hi)
 		ret = -ERESTARTSYS;
 		goto out;
 	}
-	if (!timer)
-		tasklet_kill(&data->tlet); /* its last run may still unlock */
+	/*
+	 * The book frees data here at once. But the last run may not have
+	 * returned: it set loops to 0, and we may have seen that before its
+	 * wake_up_interruptible(&data->wait) touched data. Wait for it
+	 * first (the book's code has this use-after-free in the kernel too;
+	 * ThreadSanitizer finds it here).
+	 */
+	if (timer)
+		timer_delete_sync(&data->timer);
+	else
+		tasklet_kill(&data->tlet);
 	jit_print(file, buf);
 out:
 	kfree(data);
