@@ -12,6 +12,7 @@
 #include "bh/debug.h"
 #include "bh/delay.h"
 #include "bh/export.h"
+#include "bh/fault.h"
 #include "bh/irq.h"
 #include "bh/jiffies.h"
 #include "bh/log.h"

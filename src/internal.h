@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "bh.h"
+#include "fault.h"
 
 /*
  * Everything declared below is internal: hidden visibility lets the

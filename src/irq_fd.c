@@ -300,8 +300,8 @@ static int cpu_epfd(int cpu)
 	pthread_mutex_lock(&cpus_lock);
 	if (c->epfd >= 0)
 		goto out;
-	c->epfd = epoll_create1(EPOLL_CLOEXEC);
-	c->ctlfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	c->epfd = bh__epoll_create1(EPOLL_CLOEXEC);
+	c->ctlfd = bh__eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = CONTROL_DATA};
 	if (c->epfd < 0 || c->ctlfd < 0 ||
 	    epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->ctlfd, &ev) < 0) {
@@ -433,7 +433,8 @@ int bh_irq_bind_timer(unsigned int irq, uint64_t period_ns)
 		return err;
 	if (!period_ns)
 		return -EINVAL;
-	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	int fd =
+		bh__timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	struct timespec ts = {(time_t)(period_ns / 1000000000u),

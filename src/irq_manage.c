@@ -130,7 +130,7 @@ int bh_request_threaded_irq(unsigned int irq, bh_irq_handler_t handler,
 	int err = check_request(irq, &handler, thread_fn, flags, name, dev_id);
 	if (err)
 		return err;
-	struct bh__irq_action *a = calloc(1, sizeof(*a));
+	struct bh__irq_action *a = bh__calloc(1, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
 	*a = (struct bh__irq_action){.handler = handler,

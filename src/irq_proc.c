@@ -52,7 +52,7 @@ int bh_show_interrupts(FILE *f)
 	/* Build it in memory first, so the caller's stream gets it whole. */
 	char *text = NULL;
 	size_t len = 0;
-	FILE *m = open_memstream(&text, &len);
+	FILE *m = bh__open_memstream(&text, &len);
 	if (!m)
 		return -ENOMEM;
 	fprintf(m, "%11s", ""); /* labels end over the counts */

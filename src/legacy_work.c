@@ -64,6 +64,8 @@
 #include "bh/timer.h"
 #include "bh/workqueue.h"
 
+#include "fault.h"
+
 /* The first array is static, so that constructors and atomic contexts can
  * insert before anything was allocated. */
 #define LW_INITIAL_SLOTS 256
@@ -188,7 +190,7 @@ static struct lw_entry *lw_new_entry(bool atomic)
 		return e;
 	}
 	if (!atomic) {
-		e = calloc(1, sizeof(*e));
+		e = bh__calloc(1, sizeof(*e));
 		if (e) {
 			e->next_alloc = lw_allocated;
 			lw_allocated = e;
@@ -216,7 +218,7 @@ static int lw_grow(void)
 
 	while ((lw_live + 1) * 4 > size)
 		size *= 2;
-	t = calloc(1, sizeof(*t) + size * sizeof(t->slots[0]));
+	t = bh__calloc(1, sizeof(*t) + size * sizeof(t->slots[0]));
 	if (!t)
 		return -ENOMEM;
 	t->mask = size - 1;

@@ -309,6 +309,8 @@ int bh_init(const struct bh_config *cfg)
 	bh__rt.log = cfg->log;
 	bh__rt.log_arg = cfg->log_arg;
 	bh__rt.log_level = cfg->log_level;
+	/* Before the first allocation, and reporting through cfg->log. */
+	bh__fault_from_env();
 	bh__rt.wq_intensive_ns =
 		1000ull * (cfg->wq_cpu_intensive_thresh_us
 				   ? cfg->wq_cpu_intensive_thresh_us

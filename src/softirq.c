@@ -310,7 +310,7 @@ int bh_softirqs_print(FILE *f)
 		return n;
 	if ((size_t)n < sizeof(stack))
 		return fputs(stack, f) < 0 ? -EIO : n;
-	char *heap = malloc((size_t)n + 1);
+	char *heap = bh__malloc((size_t)n + 1);
 	if (!heap)
 		return -ENOMEM;
 	bh_softirqs_snprint(heap, (size_t)n + 1);

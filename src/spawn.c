@@ -41,6 +41,8 @@ int bh__spawn(pthread_t *thread, const pthread_attr_t *attr,
 	      void *(*fn)(void *), void *arg, bool block_signals)
 {
 	sigset_t all, old;
+	if (bh__fault(BH_FAULT_THREAD))
+		return EAGAIN; /* what pthread_create says without resources */
 	if (block_signals) {
 		/* Born with every signal blocked: such threads never run a
 		 * signal-bound handler. */
@@ -54,7 +56,7 @@ int bh__spawn(pthread_t *thread, const pthread_attr_t *attr,
 	 * published through it.
 	 */
 	__atomic_add_fetch(&unborn, 1, __ATOMIC_RELAXED);
-	int err = pthread_create(thread, attr, fn, arg);
+	int err = pthread_create(thread, attr, fn, arg); /* bh__fault above */
 	if (err)
 		__atomic_sub_fetch(&unborn, 1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&spawn_lock);

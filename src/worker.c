@@ -673,7 +673,7 @@ static void reap_zombies(struct bh__pool *p, unsigned long *flags)
 static int create_worker(struct bh__pool *p, unsigned long *flags)
 {
 	reap_zombies(p, flags);
-	struct bh__worker *wk = calloc(1, sizeof(*wk));
+	struct bh__worker *wk = bh__calloc(1, sizeof(*wk));
 	if (!wk)
 		return -ENOMEM;
 	wk->pool = p;
@@ -1005,7 +1005,7 @@ static void *rescuer_main(void *arg)
 
 int bh__rescuer_start(struct bh_workqueue *wq)
 {
-	struct bh__worker *wk = calloc(1, sizeof(*wk));
+	struct bh__worker *wk = bh__calloc(1, sizeof(*wk));
 	if (!wk)
 		return -ENOMEM;
 	wl_init(&wk->scheduled);

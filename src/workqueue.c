@@ -223,7 +223,7 @@ struct bh_workqueue *bh_alloc_workqueue(const char *fmt, unsigned int flags,
 	if (flags & BH_WQ_ORDERED_)
 		flags |= BH_WQ_UNBOUND;
 
-	struct bh_workqueue *wq = calloc(1, sizeof(*wq));
+	struct bh_workqueue *wq = bh__calloc(1, sizeof(*wq));
 	if (!wq)
 		return NULL;
 	memcpy(wq->name, name, sizeof(wq->name) - 1); /* cut above */
@@ -238,11 +238,12 @@ struct bh_workqueue *bh_alloc_workqueue(const char *fmt, unsigned int flags,
 				   : BH_WQ_DFL_ACTIVE;
 	pthread_mutex_init(&wq->flush_mutex, NULL);
 	wq->nr_pwqs = (flags & BH_WQ_UNBOUND) ? 1 : bh__rt.nr_cpus;
-	wq->pwqs = calloc((size_t)wq->nr_pwqs, sizeof(*wq->pwqs));
+	wq->pwqs = bh__calloc((size_t)wq->nr_pwqs, sizeof(*wq->pwqs));
 	if (!wq->pwqs)
 		goto fail;
 	for (int i = 0; i < wq->nr_pwqs; i++) {
-		struct bh__pwq *pwq = aligned_alloc(PWQ_ALIGN, sizeof(*pwq));
+		struct bh__pwq *pwq =
+			bh__aligned_alloc(PWQ_ALIGN, sizeof(*pwq));
 		if (!pwq)
 			goto fail;
 		memset(pwq, 0, sizeof(*pwq));
@@ -670,7 +671,7 @@ int bh_schedule_on_each_cpu(bh_work_func_t fn)
 	}
 	bh_might_sleep();
 	int n = bh__rt.nr_cpus;
-	struct bh_work *works = calloc((size_t)n, sizeof(*works));
+	struct bh_work *works = bh__calloc((size_t)n, sizeof(*works));
 	if (!works)
 		return -ENOMEM;
 	for (int i = 0; i < n; i++) {
