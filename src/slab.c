@@ -221,7 +221,9 @@ static void *alloc(const char *what, size_t size, bh_gfp_t gfp,
 				what, size, BH_KMALLOC_SIGNAL_MAX);
 			return NULL;
 		}
-		b = pool_take();
+		/* Fault injection fails the pool as failslab fails a
+		 * GFP_ATOMIC kmalloc (the check is async-signal-safe). */
+		b = bh__fault(BH_FAULT_ALLOC) ? NULL : pool_take();
 		if (!b) {
 			alloc_failed(what, size, gfp);
 			return NULL;
@@ -231,7 +233,7 @@ static void *alloc(const char *what, size_t size, bh_gfp_t gfp,
 	} else {
 		drain_deferred();
 		if (size > SIZE_MAX - sizeof(*b) ||
-		    !(b = malloc(sizeof(*b) + size))) {
+		    !(b = bh__malloc(sizeof(*b) + size))) {
 			alloc_failed(what, size, gfp);
 			return NULL;
 		}

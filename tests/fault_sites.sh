@@ -15,11 +15,12 @@ src=${1:-$(dirname "${BASH_SOURCE[0]}")/..}
 calls='malloc|calloc|realloc|reallocarray|aligned_alloc|posix_memalign|memalign|valloc|strdup|strndup|asprintf|vasprintf|open_memstream|pthread_create|eventfd|timerfd_create|epoll_create1?|signalfd|pipe2?|socketpair|inotify_init1?'
 
 pattern="(^|[^A-Za-z0-9_.>])($calls)[[:space:]]*\\("
-# Comment text is dropped first (whole comment lines, and /* ... */ spans).
+# Comment text and string literals are dropped first (whole comment lines,
+# /* ... */ spans, "..." strings).
 found=$(grep -nE "$pattern" "$src"/src/*.c "$src"/src/*.h |
 	grep -v "^$src/src/fault\.h:" |
 	grep -v 'bh__fault above' |
-	sed -E 's#/\*([^*]|\*+[^*/])*\*+/##g' |
+	sed -E 's#/\*([^*]|\*+[^*/])*\*+/##g; s#"([^"\\]|\\.)*"#""#g' |
 	grep -vE '^[^:]*:[0-9]+:[[:space:]]*(\*|/\*|//)' |
 	grep -E "^[^:]*:[0-9]+:.*$pattern")
 if [ -n "$found" ]; then

@@ -137,6 +137,26 @@ static void test_legacy_entry(void **state)
 	th_shutdown();
 }
 
+/* kmalloc fails as the kernel's failslab makes it fail: NULL and the
+ * allocation-failure warning, none with __GFP_NOWARN. */
+static void test_kmalloc(void **state)
+{
+	(void)state;
+	th_init(1, true);
+	assert_int_equal(bh_fault_inject(BH_FAULT_ALLOC, 1, 2), 0);
+	assert_null(bh_kmalloc(32, BH_GFP_KERNEL));
+	assert_true(
+		th_log_has("kmalloc: allocation failure: 32 bytes, gfp 0xcc0"));
+	th_log_clear();
+	assert_null(bh_kzalloc(48, BH_GFP_KERNEL | BH_GFP_NOWARN));
+	assert_false(th_log_has("allocation failure"));
+	void *p = bh_kmalloc(32, BH_GFP_KERNEL);
+	assert_non_null(p);
+	bh_kfree(p);
+	assert_int_equal(bh_fault_injected(), 2);
+	th_shutdown();
+}
+
 static int teardown(void **state)
 {
 	bh_fault_inject(0, 0, 0);
@@ -151,6 +171,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_nth_and_times, teardown),
 		cmocka_unit_test_teardown(test_class_filter, teardown),
 		cmocka_unit_test_teardown(test_legacy_entry, teardown),
+		cmocka_unit_test_teardown(test_kmalloc, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
