@@ -260,6 +260,9 @@ static void fs_run(struct fs_result *r, bool persistent)
 		if (!requested[i])
 			continue;
 		assert_int_equal(bh_synchronize_irq(FS_IRQ + i), 0);
+		/* The fd stays open until its source is gone (irq.h). */
+		err = bh_irq_unbind(FS_IRQ + i);
+		assert_true(err == 0 || err == -ENOENT);
 		bh_free_irq(FS_IRQ + i, NULL);
 	}
 	close(efd);
