@@ -5,6 +5,16 @@
 # with the stacks). Plain tree: the short run under valgrind memcheck too.
 # The tools are added after the tests, so test the directory, not the
 # target.
+#
+# What torture_short pins (each checked continuously, see
+# docs/RELIABILITY.md, "Invariants"), spelled out so that grep finds them:
+# SPEC U1 (the storm's handler calls), SPEC U6 (shutdown finds nothing),
+# SPEC T3, SPEC T9, SPEC T20, SPEC T21 (tasklets), SPEC S2,
+# SPEC S7, SPEC S9 (softirqs), SPEC K2, SPEC K5, SPEC K6, SPEC K7 (timers),
+# SPEC W2, SPEC W4, SPEC W5, SPEC W6 (work), SPEC C1, SPEC C4, SPEC C6,
+# SPEC C7, SPEC C9, SPEC C10, SPEC C11 (flush, cancel, destroy), SPEC D3,
+# SPEC D7, SPEC D11 (delayed work), SPEC F7 (ordered), SPEC X2, SPEC X4
+# (disable).
 if(EXISTS ${PROJECT_SOURCE_DIR}/tools/torture/CMakeLists.txt)
   set(BH_TORTURE $<TARGET_FILE:bh-torture>)
   set(BH_TORTURE_EXPECT ${CMAKE_CURRENT_SOURCE_DIR}/torture_expect.sh)
