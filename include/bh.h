@@ -13,6 +13,7 @@
 #include "bh/delay.h"
 #include "bh/export.h"
 #include "bh/fault.h"
+#include "bh/hrtimer.h"
 #include "bh/irq.h"
 #include "bh/jiffies.h"
 #include "bh/log.h"

@@ -242,6 +242,11 @@ void bh__wq_apply_deferred(void);
 
 int bh__real_cpu(void);
 
+/* hrtimer.c: install HRTIMER_SOFTIRQ (bh_init); stop the hrtimer thread
+ * and cancel what is armed, returning how many (bh_shutdown). */
+void bh__hrtimer_install(void);
+int bh__hrtimer_shutdown(void);
+
 /* cpumask.c: the online mask is bh CPUs 0..nr_cpus-1 (bh_init()). */
 void bh__cpumask_set_online(int nr_cpus);
 

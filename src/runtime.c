@@ -346,6 +346,7 @@ int bh_init(const struct bh_config *cfg)
 	bh__softirq_install(BH_HI_SOFTIRQ, bh__bh_vector);
 	bh__softirq_install(BH_TASKLET_SOFTIRQ, bh__bh_vector);
 	bh__softirq_install(BH_TIMER_SOFTIRQ, bh__timer_action);
+	bh__hrtimer_install();
 	bh__irq_init();
 	bh__smp_init(); /* smp.c: empty cross-CPU call queues */
 
@@ -388,6 +389,9 @@ int bh_shutdown(void)
 		return -EDEADLK;
 	/* Top halves first: what they queue is then drained below. */
 	bh__irq_shutdown();
+	/* Then the hrtimers: their callbacks queue bottom halves too.
+	 * Those still armed are cancelled and counted (U6). */
+	int hrtimers_left = bh__hrtimer_shutdown();
 
 	/* U6: queued work runs first, while the softirq threads still
 	 * run BH items and fire timers for delayed work. */
@@ -412,7 +416,7 @@ int bh_shutdown(void)
 		if (!ran)
 			break;
 	}
-	int left = 0;
+	int left = hrtimers_left;
 	for (int i = 0; i < bh__rt.nr_cpus; i++) {
 		left += bh__tasklet_cancel_leftovers(&bh__cpus[i]);
 	}

@@ -34,6 +34,7 @@
 #include <linux/uaccess.h>
 #include <linux/sched.h>
 #include <linux/cpumask.h>
+#include <linux/hrtimer.h>
 #include <linux/sort.h>
 #include <linux/utsname.h>
 
@@ -92,6 +93,13 @@ _Static_assert(sizeof(((struct task_struct *)0)->comm) == TASK_COMM_LEN,
 _Static_assert(sizeof(atomic_long_t) == sizeof(long), "atomic_long_t");
 _Static_assert(sizeof(refcount_t) == sizeof(int), "refcount_t");
 _Static_assert(NR_CPUS == BH_MAX_CPUS, "NR_CPUS");
+_Static_assert(HRTIMER_MODE_ABS == 0 && HRTIMER_MODE_REL == 1 &&
+		       HRTIMER_MODE_PINNED == 2 && HRTIMER_MODE_SOFT == 4 &&
+		       HRTIMER_MODE_HARD == 8 &&
+		       HRTIMER_MODE_REL_PINNED_HARD == 0xb,
+	       "hrtimer modes");
+_Static_assert(HRTIMER_NORESTART == 0 && HRTIMER_RESTART == 1,
+	       "hrtimer_restart");
 
 _Static_assert(HI_SOFTIRQ == 0 && TIMER_SOFTIRQ == 1 && NET_TX_SOFTIRQ == 2 &&
 		       NET_RX_SOFTIRQ == 3 && BLOCK_SOFTIRQ == 4 &&
