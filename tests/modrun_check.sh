@@ -190,6 +190,34 @@ jit)
 	n=$(grep -Ec '^\[ *[0-9.]+\] +[0-9]+ +[0-9]+ +1 +[0-9]+ +[0-9]+ +[^ ]+$' "$out")
 	[ "$n" -eq 3 ] || fail "$n softirq lines, expected 3"
 	;;
+mistakes)
+	# Each mistake and its diagnostic (SPEC U8 and M15: sleeping in
+	# atomic context is reported; the unload report for the rest).
+	run 3 "$dir/mistakes_module.so" irq=5 --irq 5=timer:10ms \
+		--until "mistakes: tasklet ran" --duration 120s
+	# 1. kmalloc(GFP_KERNEL) in a top half
+	has "BUG: sleeping function called from invalid context at kmalloc(GFP_KERNEL)"
+	has "Context: hardirq"
+	# 2. msleep() in a tasklet
+	has " bh_msleep+"
+	has "Context: softirq"
+	# 3. copy_to_user() in a tasklet
+	has "BUG: sleeping function called from invalid context at copy_to_user"
+	count "BUG: sleeping function called from invalid context" 3
+	# 4. no tasklet_kill() at exit
+	grep -Eq "bh-modrun: mistakes_module: tasklet 0x[0-9a-f]+ \(mistakes_tasklet_fn\+0x0/0x[0-9a-f]+ \[mistakes_module\]\) still scheduled at unload on CPU [0-9]+ \(tasklet_kill\(\) not called\?\)" "$out" ||
+		fail "no report of the tasklet left scheduled"
+	# 5. a timer left armed
+	grep -Eq "bh-modrun: mistakes_module: timer 0x[0-9a-f]+ \(watchdog_fn\+0x0/0x[0-9a-f]+ \[mistakes_module\]\) still armed at unload" "$out" ||
+		fail "no report of the timer left armed"
+	# 6. a kmalloc() never freed, named by the function that made it
+	has "bh-modrun: mistakes_module: 1 block (64 bytes) of kmalloc() memory not freed:"
+	grep -Eq "unreferenced object 0x[0-9a-f]+ \(size 64\): kmalloc\(\) from mistakes_init\+0x[0-9a-f]+/0x[0-9a-f]+ \[mistakes_module\]" "$out" ||
+		fail "no report of the block, by allocating function"
+	has "bh-modrun: mistakes_module: 3 leftovers at unload"
+	# bh-modrun cleaned up after it: the shutdown has nothing to add.
+	hasnt "bh: shutdown:"
+	;;
 noexit)
 	run 0 "$tdir/noexit.so" --oneshot
 	has "loaded for good"

@@ -5,7 +5,7 @@
 if(BH_BUILD_EXAMPLES AND EXISTS ${PROJECT_SOURCE_DIR}/examples/modules)
   add_subdirectory(${CMAKE_CURRENT_LIST_DIR}/modules
     ${CMAKE_CURRENT_BINARY_DIR}/modules)
-  foreach(case tasklet workqueue jit signal fd params types noexit)
+  foreach(case tasklet workqueue jit mistakes signal fd params types noexit)
     add_test(NAME modrun_${case}
       COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/modrun_check.sh
         $<TARGET_FILE:bh-modrun> $<TARGET_FILE_DIR:tasklet_module> ${case}
