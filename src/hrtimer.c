@@ -375,6 +375,41 @@ int bh__hrtimer_shutdown(void)
 	return left;
 }
 
+/*
+ * The armed hrtimers, and the expired SOFT ones waiting for their
+ * softirq, for bh_debug_for_each_live_object(): under the start mutex
+ * (the lists exist while the thread does) and the base lock.
+ */
+void bh__hrtimer_walk(void (*fn)(const struct bh_debug_object *o, void *arg),
+		      void *arg)
+{
+	pthread_mutex_lock(&start_mutex);
+	if (!base.started) {
+		pthread_mutex_unlock(&start_mutex);
+		return;
+	}
+	unsigned long flags;
+	if (hrt_lock(&flags, "bh_debug_for_each_live_object")) {
+		for (int i = -1; i < BH_MAX_CPUS; i++) {
+			struct bh_hrtimer *head =
+				i < 0 ? &base.armed : &base.soft[i];
+			for (struct bh_hrtimer *t = head->next; t != head;
+			     t = t->next) {
+				struct bh_debug_object o = {
+					.kind = BH_DEBUG_HRTIMER,
+					.obj = t,
+					.fn = (const void *)t->function,
+					.cpu = t->cpu,
+					.expires_ns = t->key,
+				};
+				fn(&o, arg);
+			}
+		}
+		hrt_unlock(flags);
+	}
+	pthread_mutex_unlock(&start_mutex);
+}
+
 /* ---- the API
  * ------------------------------------------------------------------- */
 

@@ -359,6 +359,8 @@ void bh__irq_walk(void (*fn)(const struct bh_debug_object *o, void *arg),
 		  void *arg);
 void bh__wq_walk(void (*fn)(const struct bh_debug_object *o, void *arg),
 		 void *arg);
+void bh__hrtimer_walk(void (*fn)(const struct bh_debug_object *o, void *arg),
+		      void *arg);
 
 /* ---- waiting on a word ------------------------------------------------ */
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bh_debug_for_each_live_object() (issue 5): the walk bh-modrun uses to
- * report what a module left behind. Each kind of live object is found,
- * with its callback and where it is queued, and is gone from the walk
+ * report what a module left behind: timers, delayed work, tasklets,
+ * hrtimers, interrupt handlers and workqueues. Each kind of live object is
+ * found, with its callback and where it is queued, and is gone from the walk
  * once its owner tears it down.
  */
 #include "harness.h"
@@ -47,6 +48,12 @@ static void work_fn(struct bh_work *w)
 	(void)w;
 }
 
+static enum bh_hrtimer_restart hr_fn(struct bh_hrtimer *t)
+{
+	(void)t;
+	return BH_HRTIMER_NORESTART;
+}
+
 static bh_irqreturn_t handler(int irq, void *dev_id)
 {
 	(void)irq;
@@ -75,6 +82,11 @@ static void test_walk_finds_each_kind(void **state)
 	assert_non_null(wq);
 	assert_true(bh_queue_delayed_work(wq, &dwork, 1000 * bh_hz()));
 	assert_int_equal(bh_request_irq(40, handler, 0, "walkdev", &dev), 0);
+	static struct bh_hrtimer hr;
+	assert_int_equal(bh_hrtimer_setup(&hr, hr_fn, CLOCK_MONOTONIC,
+					  BH_HRTIMER_MODE_REL),
+			 0);
+	bh_hrtimer_start(&hr, 1000ll * 1000000000, BH_HRTIMER_MODE_REL);
 
 	const struct bh_debug_object *o = walk_find(&timer);
 	assert_non_null(o);
@@ -93,6 +105,12 @@ static void test_walk_finds_each_kind(void **state)
 	assert_non_null(o);
 	assert_int_equal(o->kind, BH_DEBUG_DELAYED_WORK);
 	assert_ptr_equal(o->fn, (const void *)work_fn);
+
+	o = walk_find(&hr);
+	assert_non_null(o);
+	assert_int_equal(o->kind, BH_DEBUG_HRTIMER);
+	assert_ptr_equal(o->fn, (const void *)hr_fn);
+	assert_true(o->expires_ns > (long long)bh_ktime_get_ns());
 
 	o = walk_find(wq);
 	assert_non_null(o);
@@ -117,6 +135,8 @@ static void test_walk_finds_each_kind(void **state)
 	bh_cancel_delayed_work_sync(&dwork);
 	bh_destroy_workqueue(wq);
 	bh_free_irq(40, &dev);
+	bh_hrtimer_cancel(&hr);
+	assert_null(walk_find(&hr));
 	assert_null(walk_find(&timer));
 	assert_null(walk_find(&tasklet));
 	assert_null(walk_find(&dwork));

@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include <bh/debug.h>
+#include <bh/hrtimer.h>
+#include <bh/delay.h>
 #include <bh/irq.h>
 #include <bh/tasklet.h>
 #include <bh/timer.h>
@@ -144,6 +146,16 @@ int modrun_report_leftovers(struct module_image *m)
 					  ? "timer_delete_sync()"
 					  : "cancel_delayed_work_sync()");
 			break;
+		case BH_DEBUG_HRTIMER:
+			if (!mine)
+				continue;
+			bh_printk(BH_LOG_ERR,
+				  "bh-modrun: %s: hrtimer %p (%s) still armed "
+				  "at unload, due in %lld ns (hrtimer_cancel() "
+				  "not called?)\n",
+				  m->name, o->obj, fn,
+				  o->expires_ns - (long long)bh_ktime_get_ns());
+			break;
 		case BH_DEBUG_TASKLET:
 			if (!mine)
 				continue;
@@ -194,9 +206,9 @@ int modrun_report_leftovers(struct module_image *m)
  */
 void modrun_clean_leftovers(void)
 {
-	static const int order[] = {BH_DEBUG_IRQ, BH_DEBUG_TASKLET,
-				    BH_DEBUG_TIMER, BH_DEBUG_DELAYED_WORK,
-				    BH_DEBUG_WORKQUEUE};
+	static const int order[] = {BH_DEBUG_IRQ,	   BH_DEBUG_TASKLET,
+				    BH_DEBUG_TIMER,	   BH_DEBUG_HRTIMER,
+				    BH_DEBUG_DELAYED_WORK, BH_DEBUG_WORKQUEUE};
 	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++)
 		for (size_t i = 0; i < nr_reported; i++) {
 			struct bh_debug_object *o = &reported[i];
@@ -212,6 +224,9 @@ void modrun_clean_leftovers(void)
 				break;
 			case BH_DEBUG_TIMER:
 				bh_timer_shutdown_sync((void *)o->obj);
+				break;
+			case BH_DEBUG_HRTIMER:
+				bh_hrtimer_cancel((void *)o->obj);
 				break;
 			case BH_DEBUG_DELAYED_WORK:
 				bh_cancel_delayed_work_sync((void *)o->obj);

@@ -12,7 +12,9 @@
  *     (BH_DEBUG_TASKLET);
  *   - handler requested on an interrupt line (BH_DEBUG_IRQ);
  *   - workqueue created and not destroyed, the system ones included
- *     (BH_DEBUG_WORKQUEUE).
+ *     (BH_DEBUG_WORKQUEUE);
+ *   - hrtimer armed, or expired in SOFT mode and waiting for its softirq
+ *     (BH_DEBUG_HRTIMER).
  * Work items queued but not yet run are not walked (their lists belong to
  * the worker pools; see docs/MODULES.md).
  *
@@ -42,6 +44,7 @@ enum bh_debug_kind {
 	BH_DEBUG_TASKLET,
 	BH_DEBUG_IRQ,
 	BH_DEBUG_WORKQUEUE,
+	BH_DEBUG_HRTIMER,
 };
 
 struct bh_debug_object {
@@ -54,6 +57,7 @@ struct bh_debug_object {
 	int cpu;	    /* timer, tasklet: the bh CPU it is queued on */
 	unsigned long expires; /* timer, delayed work: jiffies */
 	int disabled;	       /* tasklet: disabled (count > 0) */
+	long long expires_ns;  /* hrtimer: expiry, CLOCK_MONOTONIC ns */
 };
 
 typedef void (*bh_debug_object_fn)(const struct bh_debug_object *o, void *arg);
