@@ -178,6 +178,7 @@ extern struct bh__cpu bh__cpus[BH_MAX_CPUS];
 /* ---- per-thread context ----------------------------------------------- */
 
 #define BH__HELD_MAX	     64
+#define BH__DEFER_PINS	     64
 #define BH__HARDIRQ_NEST_MAX 16
 
 struct bh__thread {
@@ -196,6 +197,8 @@ struct bh__thread {
 	/* timers changed by a signal handler inside that section */
 	struct bh_timer *timer_defer[32]; /* T */
 	unsigned int timer_defer_n;	  /* T */
+	/* this thread's share of the deferral pins (defer_pin.c) */
+	uint8_t defer_pins[BH__DEFER_PINS]; /* T */
 	/* top halves held while irqs are off (SPEC U4), in arrival order;
 	 * slots are claimed by one atomic add, as a signal handler of this
 	 * thread may hold one at any instruction (context.c: hold()) */
@@ -392,6 +395,16 @@ uint64_t bh__jiffy_start_ns(unsigned long j);
 /* ---- futex ------------------------------------------------------------ */
 
 int bh__futex_wait(uint32_t *addr, uint32_t val, long timeout_ns);
+
+/*
+ * A signal handler's change deferred to the thread it interrupted pins
+ * its object until applied; the _sync calls after which an object may be
+ * freed wait for other threads' pins on it (defer_pin.c). Signal-safe.
+ */
+void bh__defer_pin(const void *obj);
+void bh__defer_unpin(const void *obj);
+void bh__defer_wait(const void *obj);
+void bh__defer_reset(void);
 int bh__futex_wake(uint32_t *addr, int n);
 
 /* CLOCK_MONOTONIC in nanoseconds. */

@@ -349,6 +349,7 @@ int bh_init(const struct bh_config *cfg)
 	bh__hrtimer_install();
 	bh__irq_init();
 	bh__smp_init(); /* smp.c: empty cross-CPU call queues */
+	bh__defer_reset();
 
 	__atomic_store_n(&bh__rt.state, BH__RUNNING, __ATOMIC_RELEASE);
 	__atomic_store_n(&bh__rt.live, 1, __ATOMIC_RELEASE);

@@ -346,6 +346,7 @@ static void unlock_timer_base(struct bh__cpu *c, unsigned long irq)
 		struct bh__cpu *c2 = lock_timer_base(t, &irq2);
 		reconcile_locked(c2, t);
 		raw_unlock(&c2->timer);
+		bh__defer_unpin(t); /* done with it: a _sync may return */
 		s->timer_lock_depth--;
 		bh_local_irq_restore(irq2);
 	}
@@ -414,6 +415,8 @@ static bool defer_if_reentered(struct bh_timer *t, const char *what)
 			sizeof(s->timer_defer) / sizeof(s->timer_defer[0]));
 		return true;
 	}
+	/* Before the caller's state change: see defer_pin.c. */
+	bh__defer_pin(t);
 	s->timer_defer[s->timer_defer_n++] = t;
 	return true;
 }
@@ -682,8 +685,13 @@ static int delete_sync(struct bh_timer *t, bool shutdown, const char *what)
 		__atomic_fetch_or(&t->bh_state, TS_SHUTDOWN, __ATOMIC_ACQ_REL);
 	for (;;) {
 		int was = deactivate_locked(t, true);
-		if (was != -EBUSY)
+		if (was != -EBUSY) {
+			/* A handler's change of t deferred to the thread it
+			 * interrupted still reads t: the caller may free it
+			 * once we return. */
+			bh__defer_wait(t);
 			return was;
+		}
 		int err = wait_not_running(t, what);
 		if (err) {
 			/* Its own callback: deactivate, do not wait. */

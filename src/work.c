@@ -856,6 +856,14 @@ static bool cancel_sync(struct bh_work *w, struct bh_delayed_work *dw,
 	} else {
 		wait_running(w);
 	}
+	/* A handler's mod or timer change deferred to the thread it
+	 * interrupted still reads the item: the caller may free it once
+	 * we return (defer_pin.c). Disabled meanwhile, so such a mod finds
+	 * it idle and leaves it. */
+	if (dw) {
+		bh__defer_wait(dw);
+		bh__defer_wait(&dw->timer);
+	}
 	if (!disable)
 		bh_enable_work(w);
 	return r == GRAB_PENDING;

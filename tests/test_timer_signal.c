@@ -282,12 +282,98 @@ static void test_u1_handler_arms_inside_interrupted_mod_timer(void **state)
 	th_shutdown();
 }
 
+static struct st z;
+static unsigned long d_tid, d_done;
+static int d_ret;
+
+static void on_signal_arm_z(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	r_handler = bh_mod_timer(&z.t, bh_jiffies() + 3);
+	th_st(&handled, 1);
+	errno = saved;
+}
+
+static void *delete_z_sync(void *arg)
+{
+	(void)arg;
+	th_st(&d_tid, th_tid());
+	bh_thread_set_cpu(0); /* not CPU 1, whose base lock the test holds */
+	d_ret = bh_timer_delete_sync(&z.t);
+	bh_thread_set_cpu(-1);
+	th_st(&d_done, 1);
+	return NULL;
+}
+
+/*
+ * SPEC U1/K6: a handler's change of timer Z, deferred to the thread it
+ * interrupted (inside mod_timer(X), waiting for CPU 1's base lock, held
+ * by hand as above), still refers to Z until that thread applies it. So
+ * timer_delete_sync(Z) on another thread, after which its caller may free
+ * Z, waits until then (before, it returned at once, and the interrupted
+ * thread read the freed timer: found by bh-torture under ASan).
+ */
+static void test_delete_sync_waits_for_deferred_change(void **state)
+{
+	(void)state;
+	uint32_t *lock = &bh__cpus[1].timer.lock;
+	pthread_t th, del_th;
+
+	if (TH_TSAN) { /* as in the test above */
+		skip();
+		return;
+	}
+	th_init_cpu0(2, true);
+	handled = t_tid = t_done = d_tid = d_done = 0;
+	bh_timer_setup(&x.t, st_cb, 0);
+	bh_timer_setup(&z.t, st_cb, 0);
+	z.runs = 0;
+
+	th_set_handler(SIGUSR1, on_signal_arm_z);
+	assert_int_equal(__atomic_exchange_n(lock, 1, __ATOMIC_SEQ_CST), 0);
+	assert_int_equal(pthread_create(&th, NULL, arm_x_from_cpu1, NULL), 0);
+	assert_true(th_wait_ge(&t_tid, 1));
+	assert_true(th_wait_asleep(th_ld(&t_tid))); /* on CPU 1's lock */
+	assert_int_equal(pthread_kill(th, SIGUSR1), 0);
+	bool got = th_wait_ge(&handled, 1);
+
+	assert_int_equal(pthread_create(&del_th, NULL, delete_z_sync, NULL), 0);
+	assert_true(th_wait_ge(&d_tid, 1));
+	uint64_t deadline = th_now_ns() + TH_WAIT_NS;
+	while (!th_ld(&d_done) && th_thread_state(th_ld(&d_tid)) != 'S' &&
+	       th_now_ns() < deadline)
+		sched_yield();
+	unsigned long returned_early = th_ld(&d_done);
+
+	if (__atomic_exchange_n(lock, 0, __ATOMIC_SEQ_CST) == 2)
+		bh__futex_wake(lock, 1);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_true(th_join(del_th));
+	th_set_handler(SIGUSR1, SIG_IGN);
+	assert_true(got);
+	assert_int_equal(returned_early, 0);
+	assert_int_equal(d_ret, 1); /* the handler's arm made it pending */
+	assert_false(bh_timer_pending(&z.t));
+	for (int k = 0; k < 10; k++) {
+		assert_int_equal(bh_advance_jiffies(1), 0);
+		assert_true(bh_run_all(0) >= 0);
+	}
+	assert_int_equal(th_ld(&z.runs), 0);
+	assert_int_equal(bh_warn_count(), 0);
+	th_shutdown();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_u1_signal_storm, th_teardown),
 		cmocka_unit_test_teardown(
 			test_u1_handler_arms_inside_interrupted_mod_timer,
+			th_teardown),
+		cmocka_unit_test_teardown(
+			test_delete_sync_waits_for_deferred_change,
 			th_teardown),
 	};
 
