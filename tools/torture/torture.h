@@ -55,7 +55,7 @@ struct tt_opts {
 	uint64_t stall_ns;
 	enum tt_inject inject;
 	bool gdb; /* attach gdb for the stacks on a stall (default on) */
-	bool expose_deferred_uaf; /* handlers leave slots at once (slot.c) */
+	bool hold_handler_slots; /* handlers' slots held until back (slot.c) */
 	char argv0[256];
 };
 extern struct tt_opts tt_opts;

@@ -183,8 +183,8 @@ void tt_print_repro(int fd)
 			 : tt_opts.inject == TT_INJECT_CONCURRENT ? "concurrent"
 			 : tt_opts.inject == TT_INJECT_STALL	  ? "stall"
 								  : "",
-			 tt_opts.expose_deferred_uaf ? " --expose-deferred-uaf"
-						     : "");
+			 tt_opts.hold_handler_slots ? " --hold-handler-slots"
+						    : "");
 
 	if (n > 0 && write(fd, buf, (size_t)n) < 0)
 		return;
