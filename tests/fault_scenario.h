@@ -4,9 +4,9 @@
  * (tests/test_fault_*.c, docs/RELIABILITY.md): start it, create a
  * workqueue of each kind (per-CPU, unbound, ordered, high priority, BH, and
  * WQ_MEM_RECLAIM bound and unbound), queue and flush work and delayed work,
- * schedule tasklets, arm a timer, request irq lines of each source
- * (software, threaded, fd, timerfd, signal), make cross-CPU calls, print
- * /proc/interrupts, destroy, shut down.
+ * schedule tasklets, arm a timer and two hrtimers (soft, hard), request irq
+ * lines of each source (software, threaded, fd, timerfd, signal), make
+ * cross-CPU calls, print /proc/interrupts, destroy, shut down.
  *
  * Each step either succeeds or fails with a clean negative errno (or NULL)
  * while a fault has been injected, and the scenario goes on with what it
@@ -50,6 +50,13 @@ static void fs_timer(struct bh_timer *t)
 {
 	(void)t;
 	th_inc(&fs_ran);
+}
+
+static enum bh_hrtimer_restart fs_hrtimer(struct bh_hrtimer *t)
+{
+	(void)t;
+	th_inc(&fs_ran);
+	return BH_HRTIMER_NORESTART;
 }
 
 static void fs_call(void *info)
@@ -119,6 +126,7 @@ static void fs_run(struct fs_result *r, bool persistent)
 	struct bh_delayed_work dworks[FS_NR_WQ];
 	struct bh_tasklet t, hi;
 	struct bh_timer timer;
+	struct bh_hrtimer hrt[2];
 	struct bh_config cfg;
 	int err;
 
@@ -167,6 +175,22 @@ static void fs_run(struct fs_result *r, bool persistent)
 	bh_timer_setup(&timer, fs_timer, 0);
 	assert_int_equal(bh_mod_timer(&timer, bh_jiffies() + 1), 0);
 	r->accepted++;
+
+	/* hrtimers, soft and hard: the first setup starts their thread. */
+	for (int i = 0; i < 2; i++) {
+		err = bh_hrtimer_setup(&hrt[i], fs_hrtimer, CLOCK_MONOTONIC,
+				       i ? BH_HRTIMER_MODE_REL_HARD
+					 : BH_HRTIMER_MODE_REL_SOFT);
+		if (err) {
+			fs_refused(r, err);
+			continue;
+		}
+		assert_int_equal(bh_hrtimer_start(&hrt[i], 1000000,
+						  i ? BH_HRTIMER_MODE_REL_HARD
+						    : BH_HRTIMER_MODE_REL_SOFT),
+				 0);
+		r->accepted++;
+	}
 
 	err = bh_smp_call_function_single(1, fs_call, NULL, 1);
 	assert_int_equal(err, 0); /* no allocation on this path */
