@@ -6,6 +6,7 @@
  * for drivers (ALIGN, roundup, upper/lower_32_bits, the *_MAX limits).
  */
 #include <linux/kernel.h>
+#include <linux/ktime.h>
 #include <linux/printk.h>
 #include <linux/sort.h>
 #include <linux/utsname.h>
@@ -138,6 +139,30 @@ static void test_kernel_helpers(void **state)
 	assert_int_equal(sizeof_field(struct s, b), 7);
 }
 
+/* The timekeeping additions: timespec64 conversions (floored, as the
+ * kernel's) and the other clocks. */
+static void test_ktime_extras(void **state)
+{
+	(void)state;
+	struct timespec64 ts = ns_to_timespec64(1500000000LL);
+	assert_true(ts.tv_sec == 1 && ts.tv_nsec == 500000000);
+	ts = ns_to_timespec64(-1);
+	assert_true(ts.tv_sec == -1 && ts.tv_nsec == 999999999);
+	assert_true(timespec64_to_ktime(ts) == -1);
+	ts = ktime_to_timespec64(ktime_set(7, 3));
+	assert_true(timespec64_to_ns(&ts) == 7000000003LL);
+	ktime_get_real_ts64(&ts);
+	time_t now = time(NULL);
+	assert_true(ts.tv_sec >= now - 1 && ts.tv_sec <= now + 1);
+	assert_true(ktime_get_real_seconds() >= now - 1);
+	ktime_get_ts64(&ts);
+	assert_true(ts.tv_nsec >= 0 && ts.tv_nsec < NSEC_PER_SEC);
+	assert_true(ktime_get_boottime() >= ktime_get() - NSEC_PER_SEC);
+	assert_true(ktime_get_raw_ns() > 0);
+	assert_true(ktime_get_clocktai() > ktime_get_real() - NSEC_PER_SEC);
+	assert_true(ktime_get_seconds() >= 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -145,6 +170,7 @@ int main(void)
 		cmocka_unit_test(test_utsname),
 		cmocka_unit_test_teardown(test_printk_ratelimited, th_teardown),
 		cmocka_unit_test(test_kernel_helpers),
+		cmocka_unit_test(test_ktime_extras),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
