@@ -786,6 +786,21 @@ bool bh_flush_work(struct bh_work *w)
 				mine->name, sym);
 			return false;
 		}
+		/*
+		 * M4: the kernel's start_flush_work() takes the pseudo-lock
+		 * (wq_completion)<name> of a queue with a rescuer, which
+		 * the flushing item holds, so lockdep reports it: when no
+		 * worker can be made, the rescuer alone runs the queue's
+		 * items, one at a time, and it is running this one. Here
+		 * workers are made on demand, so the flush goes on, once
+		 * warned.
+		 */
+		BH_WARN_ONCE(mine == theirs && mine->rescuer,
+			     "possible recursive locking detected: "
+			     "(wq_completion)%s: flushing %s from an item of "
+			     "the same WQ_MEM_RECLAIM workqueue would wait "
+			     "forever if only its rescuer could run",
+			     mine->name, sym);
 		/* F15 */
 		BH_WARN_ONCE((mine->flags & BH_WQ_MEM_RECLAIM) &&
 				     !(theirs->flags & BH_WQ_MEM_RECLAIM),

@@ -3,9 +3,9 @@
  * The misuse cases of SPEC M1-M19 that no other test pinned, each with
  * its exact diagnostic (docs/RELIABILITY.md, "Misuse catalogue", maps every
  * M and U number to its test): M4 (flushing an item queued behind oneself
- * on an ordered workqueue), M9 (queueing a delayed item whose timer was not
- * set up), M8's flush without a runtime, M18 (set_max_active on a BH or
- * ordered workqueue).
+ * on an ordered workqueue, or another item of one's own rescuer queue), M9
+ * (queueing a delayed item whose timer was not set up), M8's flush without a
+ * runtime, M18 (set_max_active on a BH or ordered workqueue).
  */
 #include "harness.h"
 
@@ -73,6 +73,63 @@ static void test_m4_flush_behind_on_ordered(void **state)
 		 bh__symbol_name((const void *)m4_second_fn, sym, sizeof(sym)));
 	assert_true(th_log_has(want));
 	assert_true(th_log_has("Call Trace:"));
+	bh_destroy_workqueue(wq);
+}
+
+static struct bh_work m4r_first, m4r_second;
+static unsigned long m4r_runs, m4r_second_runs;
+static bool m4r_flush_ret, m4r_queued;
+static struct bh_workqueue *m4r_wq;
+
+static void m4r_second_fn(struct bh_work *w)
+{
+	(void)w;
+	th_inc(&m4r_second_runs);
+}
+
+static void m4r_first_fn(struct bh_work *w)
+{
+	(void)w;
+	/*
+	 * Queued on this CPU's pool, where concurrency management starts
+	 * nothing more while we run without sleeping: still pending at the
+	 * flush, which then waits (sleeps) and lets a worker run it.
+	 */
+	m4r_queued = bh_queue_work(m4r_wq, &m4r_second);
+	m4r_flush_ret = bh_flush_work(&m4r_second);
+	th_inc(&m4r_runs);
+}
+
+/*
+ * SPEC M4 (the rescuer half): flushing an item of the same WQ_MEM_RECLAIM
+ * workqueue from one of its items is what the kernel's lockdep reports,
+ * since with no worker to be had only the rescuer runs the queue, one item
+ * at a time. Workers are made on demand here: it warns once and the flush
+ * completes.
+ */
+static void test_m4_flush_same_rescuer_queue(void **state)
+{
+	(void)state;
+	char want[256], sym[64];
+	struct bh_workqueue *wq =
+		bh_alloc_workqueue("m4r", BH_WQ_MEM_RECLAIM | BH_WQ_PERCPU, 0);
+
+	assert_non_null(wq);
+	m4r_wq = wq;
+	bh_work_init(&m4r_first, m4r_first_fn);
+	bh_work_init(&m4r_second, m4r_second_fn);
+	assert_true(bh_queue_work_on(0, wq, &m4r_first));
+	assert_true(th_wait_ge(&m4r_runs, 1));
+	assert_true(m4r_queued);
+	assert_true(m4r_flush_ret); /* it waited for the second item */
+	assert_int_equal(th_ld(&m4r_second_runs), 1);
+	snprintf(
+		want, sizeof(want),
+		"possible recursive locking detected: (wq_completion)m4r: "
+		"flushing %s from an item of the same WQ_MEM_RECLAIM "
+		"workqueue would wait forever if only its rescuer could run",
+		bh__symbol_name((const void *)m4r_second_fn, sym, sizeof(sym)));
+	assert_true(th_log_has(want));
 	bh_destroy_workqueue(wq);
 }
 
@@ -170,6 +227,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_m4_flush_behind_on_ordered,
 						setup, th_teardown_shutdown),
+		cmocka_unit_test_setup_teardown(
+			test_m4_flush_same_rescuer_queue, setup,
+			th_teardown_shutdown),
 		cmocka_unit_test_setup_teardown(
 			test_m9_delayed_timer_not_set_up, setup,
 			th_teardown_shutdown),
