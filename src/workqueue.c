@@ -352,10 +352,12 @@ static bool wq_busy(struct bh_workqueue *wq)
 		unsigned long f = bh__pool_lock(pwq->pool);
 		if (pwq->nr_active || pwq->nr_inactive) {
 			busy = true;
-			bh_kprintf("\0014%s: %s has the following busy pwq\n"
+			/* M12: the kernel's text, which names the caller. */
+			bh_kprintf("\0014destroy_workqueue: %s has the "
+				   "following busy pwq\n"
 				   "  pwq cpu=%d: active=%d inactive=%u "
 				   "max_active=%d\n",
-				   __func__, wq->name, pwq->cpu, pwq->nr_active,
+				   wq->name, pwq->cpu, pwq->nr_active,
 				   pwq->nr_inactive, pwq->max_active);
 		}
 		bh__pool_unlock(pwq->pool, f);
