@@ -364,6 +364,8 @@ void bh__wq_walk(void (*fn)(const struct bh_debug_object *o, void *arg),
 		 void *arg);
 void bh__hrtimer_walk(void (*fn)(const struct bh_debug_object *o, void *arg),
 		      void *arg);
+void bh__work_walk(void (*fn)(const struct bh_debug_object *o, void *arg),
+		   void *arg);
 
 /* ---- waiting on a word ------------------------------------------------ */
 

@@ -2,7 +2,8 @@
 /*
  * bh_debug_for_each_live_object(): one walk over what is still alive in
  * the runtime, asking each subsystem through its own walker (timer.c's
- * bh__timer_collect(), tasklet.c, hrtimer.c, irq_manage.c, workqueue.c),
+ * bh__timer_collect(), tasklet.c, hrtimer.c, irq_manage.c, workqueue.c,
+ * worker.c),
  * each of
  * which takes its own locks. bh-modrun(1) uses it to report what a
  * module left behind at unload.
@@ -63,5 +64,6 @@ size_t bh_debug_for_each_live_object(bh_debug_object_fn fn, void *arg)
 	bh__hrtimer_walk(count_one, &w);
 	bh__irq_walk(count_one, &w);
 	bh__wq_walk(count_one, &w);
+	bh__work_walk(count_one, &w);
 	return w.n;
 }

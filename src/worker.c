@@ -1325,3 +1325,50 @@ void bh__workers_stop(void)
 	for (int k = 0; k < 2; k++)
 		stop_pool(&unbound_pools[k]);
 }
+
+/*
+ * The work items queued and not yet running, for
+ * bh_debug_for_each_live_object(): each pool under its lock, after moving
+ * its lock-free `incoming` stack onto the locked lists as every lock
+ * holder does; then the pool's worklist and its workers' scheduled
+ * lists. Items held back on a workqueue's inactive list (max_active) are
+ * walked by bh__wq_walk(). An item running now is not reported.
+ */
+static void walk_items(struct bh_work *head, const struct bh__pool *p,
+		       void (*fn)(const struct bh_debug_object *o, void *arg),
+		       void *arg)
+{
+	for (struct bh_work *w = head->next; w != head; w = w->next) {
+		struct bh_debug_object o = {
+			.kind = BH_DEBUG_WORK,
+			.obj = w,
+			.fn = (const void *)w->func,
+			.cpu = p->cpu,
+		};
+		fn(&o, arg);
+	}
+}
+
+static void walk_pool(struct bh__pool *p,
+		      void (*fn)(const struct bh_debug_object *o, void *arg),
+		      void *arg)
+{
+	if (!p->inited)
+		return;
+	unsigned long f = bh__pool_lock(p);
+	bh__pool_drain_incoming(p);
+	walk_items(&p->worklist, p, fn, arg);
+	for (struct bh__worker *w = p->all_workers; w; w = w->all_next)
+		walk_items(&w->scheduled, p, fn, arg);
+	bh__pool_unlock(p, f);
+}
+
+void bh__work_walk(void (*fn)(const struct bh_debug_object *o, void *arg),
+		   void *arg)
+{
+	for (int c = 0; c < bh__rt.nr_cpus; c++)
+		for (int k = 0; k < 4; k++)
+			walk_pool(&cpu_pools[c][k], fn, arg);
+	for (int k = 0; k < 2; k++)
+		walk_pool(&unbound_pools[k], fn, arg);
+}

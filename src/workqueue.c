@@ -822,8 +822,9 @@ int bh__wq_shutdown(void)
 	return left;
 }
 
-/* The workqueues not destroyed, for bh_debug_for_each_live_object(),
- * under the list's lock (creation and destruction take it). */
+/* The workqueues not destroyed, and their inactive items, for
+ * bh_debug_for_each_live_object(), under the list's lock (creation and
+ * destruction take it). */
 void bh__wq_walk(void (*fn)(const struct bh_debug_object *o, void *arg),
 		 void *arg)
 {
@@ -835,6 +836,26 @@ void bh__wq_walk(void (*fn)(const struct bh_debug_object *o, void *arg),
 			.name = wq->name,
 		};
 		fn(&o, arg);
+		/* Its items held back by max_active (under their pool's
+		 * lock, taken inside the list lock as elsewhere). */
+		for (int i = 0; i < wq->nr_pwqs; i++) {
+			struct bh__pwq *pwq = wq->pwqs[i];
+			if (!pwq)
+				continue;
+			unsigned long f = bh__pool_lock(pwq->pool);
+			for (struct bh_work *w = pwq->inactive.next;
+			     w != &pwq->inactive; w = w->next) {
+				struct bh_debug_object wo = {
+					.kind = BH_DEBUG_WORK,
+					.obj = w,
+					.fn = (const void *)w->func,
+					.name = wq->name,
+					.cpu = pwq->cpu,
+				};
+				fn(&wo, arg);
+			}
+			bh__pool_unlock(pwq->pool, f);
+		}
 	}
 	pthread_mutex_unlock(&wq_list_lock);
 }

@@ -147,6 +147,49 @@ static void test_walk_finds_each_kind(void **state)
 	th_shutdown();
 }
 
+static BH_DECLARE_COMPLETION(blocker_started);
+static BH_DECLARE_COMPLETION(blocker_go);
+
+static void blocker_fn(struct bh_work *w)
+{
+	(void)w;
+	bh_complete(&blocker_started);
+	bh_wait_for_completion(&blocker_go);
+}
+
+/*
+ * A work item queued and not yet running is walked (BH_DEBUG_WORK), with
+ * its function and, held back on an ordered queue's inactive list, the
+ * queue's name; the running one is not, nor any item once it has run.
+ */
+static void test_walk_finds_queued_work(void **state)
+{
+	(void)state;
+	th_init_cpu0(2, false);
+	static struct bh_work blocker, queued;
+	struct bh_workqueue *wq = bh_alloc_ordered_workqueue("walkord", 0);
+	assert_non_null(wq);
+	bh_work_init(&blocker, blocker_fn);
+	bh_work_init(&queued, work_fn);
+	assert_true(bh_queue_work(wq, &blocker));
+	bh_wait_for_completion(&blocker_started);
+	assert_true(bh_queue_work(wq, &queued));
+
+	assert_null(walk_find(&blocker)); /* running */
+	const struct bh_debug_object *o = walk_find(&queued);
+	assert_non_null(o);
+	assert_int_equal(o->kind, BH_DEBUG_WORK);
+	assert_ptr_equal(o->fn, (const void *)work_fn);
+	assert_string_equal(o->name, "walkord");
+
+	bh_complete(&blocker_go);
+	bh_flush_workqueue(wq);
+	assert_null(walk_find(&queued));
+	bh_destroy_workqueue(wq);
+	assert_int_equal(bh_warn_count(), 0);
+	th_shutdown();
+}
+
 /* Without a runtime there is nothing to walk. */
 static void test_walk_without_runtime(void **state)
 {
@@ -160,6 +203,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_walk_finds_each_kind,
+					  th_teardown),
+		cmocka_unit_test_teardown(test_walk_finds_queued_work,
 					  th_teardown),
 		cmocka_unit_test(test_walk_without_runtime),
 	};

@@ -67,8 +67,8 @@ static const char usage_text[] =
 	"exit status: 0 loaded, ran and unloaded cleanly; 1 the module could\n"
 	"not be loaded or its init failed (insmod's error); 2 bad usage;\n"
 	"3 the module left something behind at unload (memory not freed,\n"
-	"timers, hrtimers or delayed work armed, tasklets scheduled, lines\n"
-	"requested, workqueues not destroyed).\n";
+	"timers, hrtimers or delayed work armed, tasklets scheduled, work\n"
+	"queued, lines requested, workqueues not destroyed).\n";
 
 struct irq_bind {
 	unsigned int irq;

@@ -146,6 +146,16 @@ int modrun_report_leftovers(struct module_image *m)
 					  ? "timer_delete_sync()"
 					  : "cancel_delayed_work_sync()");
 			break;
+		case BH_DEBUG_WORK:
+			if (!mine)
+				continue;
+			bh_printk(BH_LOG_ERR,
+				  "bh-modrun: %s: work %p (%s) still queued at "
+				  "unload%s%s (cancel_work_sync() or "
+				  "flush_work() not called?)\n",
+				  m->name, o->obj, fn, o->name ? " on " : "",
+				  o->name ? o->name : "");
+			break;
 		case BH_DEBUG_HRTIMER:
 			if (!mine)
 				continue;
@@ -208,7 +218,8 @@ void modrun_clean_leftovers(void)
 {
 	static const int order[] = {BH_DEBUG_IRQ,	   BH_DEBUG_TASKLET,
 				    BH_DEBUG_TIMER,	   BH_DEBUG_HRTIMER,
-				    BH_DEBUG_DELAYED_WORK, BH_DEBUG_WORKQUEUE};
+				    BH_DEBUG_DELAYED_WORK, BH_DEBUG_WORK,
+				    BH_DEBUG_WORKQUEUE};
 	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++)
 		for (size_t i = 0; i < nr_reported; i++) {
 			struct bh_debug_object *o = &reported[i];
@@ -230,6 +241,9 @@ void modrun_clean_leftovers(void)
 				break;
 			case BH_DEBUG_DELAYED_WORK:
 				bh_cancel_delayed_work_sync((void *)o->obj);
+				break;
+			case BH_DEBUG_WORK:
+				bh_cancel_work_sync((void *)o->obj);
 				break;
 			case BH_DEBUG_WORKQUEUE:
 				bh_destroy_workqueue((void *)o->obj);

@@ -14,9 +14,11 @@
  *   - workqueue created and not destroyed, the system ones included
  *     (BH_DEBUG_WORKQUEUE);
  *   - hrtimer armed, or expired in SOFT mode and waiting for its softirq
- *     (BH_DEBUG_HRTIMER).
- * Work items queued but not yet run are not walked (their lists belong to
- * the worker pools; see docs/MODULES.md).
+ *     (BH_DEBUG_HRTIMER);
+ *   - work item queued and not yet running, on a pool or held back on a
+ *     workqueue's inactive list (BH_DEBUG_WORK; `name` is the
+ *     workqueue's for an inactive one). Items running now are not
+ *     reported.
  *
  * `fn` runs with the walked subsystem's lock held (for timers, with the
  * bh CPU's timer base locked and interrupts off): it must only record
@@ -45,6 +47,7 @@ enum bh_debug_kind {
 	BH_DEBUG_IRQ,
 	BH_DEBUG_WORKQUEUE,
 	BH_DEBUG_HRTIMER,
+	BH_DEBUG_WORK,
 };
 
 struct bh_debug_object {
