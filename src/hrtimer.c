@@ -410,6 +410,17 @@ void bh__hrtimer_walk(void (*fn)(const struct bh_debug_object *o, void *arg),
 	pthread_mutex_unlock(&start_mutex);
 }
 
+void bh__hrtimer_fork_child(void)
+{
+	/* The parent's thread does not exist here: the child's next setup
+	 * starts its own, with fresh lists (its timers must be set up again,
+	 * as everything of the parent's runtime). */
+	pthread_mutex_init(&start_mutex, NULL);
+	__atomic_store_n(&base.lock, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&base.done_waiters, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&base.started, 0, __ATOMIC_RELAXED);
+}
+
 /* ---- the API
  * ------------------------------------------------------------------- */
 

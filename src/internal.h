@@ -249,6 +249,10 @@ int bh__real_cpu(void);
  * and cancel what is armed, returning how many (bh_shutdown). */
 void bh__hrtimer_install(void);
 int bh__hrtimer_shutdown(void);
+/* fork() child handlers: no thread of the parent exists in the child, so
+ * no lock may stay taken, and the hrtimer thread is gone (U7). */
+void bh__hrtimer_fork_child(void);
+void bh__slab_fork_child(void);
 
 /* cpumask.c: the online mask is bh CPUs 0..nr_cpus-1 (bh_init()). */
 void bh__cpumask_set_online(int nr_cpus);

@@ -243,6 +243,8 @@ static void atfork_child(void)
 	 * bh_shutdown() does not take them while it is a fork copy.
 	 */
 	bh__spawn_fork_child();
+	bh__slab_fork_child();
+	bh__hrtimer_fork_child();
 	bh__self.tid = 0;
 	if (__atomic_load_n(&bh__rt.state, __ATOMIC_RELAXED) == BH__RUNNING) {
 		__atomic_store_n(&bh__rt.forked, 1, __ATOMIC_RELAXED);

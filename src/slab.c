@@ -180,6 +180,14 @@ static void defer_free(struct kblock *b)
 					      __ATOMIC_RELAXED));
 }
 
+void bh__slab_fork_child(void)
+{
+	/* A thread of the parent may have held the list lock at fork: it
+	 * does not exist here to release it. The blocks themselves were
+	 * copied, so the record stays true for the child. */
+	pthread_mutex_init(&live_lock, NULL);
+}
+
 /* ---- allocation ---------------------------------------------------------- */
 
 static void alloc_failed(const char *what, size_t size, bh_gfp_t gfp)

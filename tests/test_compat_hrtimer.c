@@ -14,6 +14,7 @@
 #include <linux/interrupt.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
+#include <linux/slab.h>
 #include <linux/smp.h>
 
 #include "harness.h"
@@ -376,6 +377,44 @@ static void test_shutdown_cancels_armed(void **state)
 	bh_thread_set_cpu(-1);
 }
 
+/* SPEC U7: a fork child that starts its own runtime gets its own hrtimer
+ * thread (the parent's does not exist there), and kmalloc works there. */
+static void test_fork_child_starts_its_own(void **state)
+{
+	(void)state;
+	/* TSan cannot follow a fork of a multi-threaded process (as
+	 * test_fork.c). */
+	if (TH_TSAN)
+		skip();
+	struct probe p = {.limit = 1};
+	hrtimer_setup(&p.timer, probe_fn, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	hrtimer_start(&p.timer, ktime_set(3600, 0), HRTIMER_MODE_REL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		bh_shutdown(); /* forget the parent's copy */
+		struct bh_config cfg;
+		th_config(&cfg, 1, false);
+		if (bh_init(&cfg))
+			_exit(2);
+		struct probe c = {.limit = 1};
+		hrtimer_setup(&c.timer, probe_fn, CLOCK_MONOTONIC,
+			      HRTIMER_MODE_REL);
+		hrtimer_start(&c.timer, 0, HRTIMER_MODE_REL);
+		void *m = kmalloc(16, GFP_KERNEL);
+		bool ran = th_wait_ge(&c.runs, 1);
+		kfree(m);
+		bh_shutdown();
+		_exit(ran && m ? 0 : 3);
+	}
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(hrtimer_cancel(&p.timer), 1);
+	th_shutdown();
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -391,6 +430,7 @@ int main(void)
 		T(test_not_concurrent_with_itself),
 		T(test_arming_does_not_allocate),
 		T(test_shutdown_cancels_armed),
+		T(test_fork_child_starts_its_own),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
