@@ -12,4 +12,11 @@ if(BH_BUILD_EXAMPLES AND EXISTS ${PROJECT_SOURCE_DIR}/examples/modules)
         $<TARGET_FILE_DIR:probe>)
     set_tests_properties(modrun_${case} PROPERTIES TIMEOUT 300)
   endforeach()
+  # test_modinfo loads two modules into one process (RTLD_LOCAL).
+  if(TEST test_modinfo)
+    set_property(TEST test_modinfo APPEND PROPERTY ENVIRONMENT
+      "BH_TASKLET_MODULE=$<TARGET_FILE:tasklet_module>"
+      "BH_WORKQUEUE_MODULE=$<TARGET_FILE:workqueue_module>")
+    target_link_libraries(test_modinfo PRIVATE ${CMAKE_DL_LIBS})
+  endif()
 endif()
