@@ -23,6 +23,7 @@
 #include <linux/futex.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -271,6 +272,10 @@ static void *hrtimer_thread(void *arg)
 	(void)arg;
 	bh__spawned();
 	pthread_setname_np(pthread_self(), "hrtimer");
+	/* The default timer slack of a thread (50 us) would stretch every
+	 * futex deadline by up to that much: high resolution asks for none
+	 * (1 ns is the least Linux accepts; 0 means "the default"). */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	for (;;) {
 		unsigned long flags;
 		if (!hrt_lock(&flags, "hrtimer_thread"))

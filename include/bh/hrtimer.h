@@ -32,6 +32,8 @@
  * one CPU's timer interrupt served them all. Armed timers are kept in an
  * intrusive list sorted by expiry (the kernel uses an rbtree): arming is
  * O(n) in the timers armed, and never allocates.
+ * The thread sets its timer slack to 1 ns (PR_SET_TIMERSLACK): a thread's
+ * default 50 us slack would stretch every deadline by up to that much.
  *
  * Clocks: CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_BOOTTIME and CLOCK_TAI. A
  * non-monotonic expiry is converted to the monotonic clock when armed;
