@@ -37,6 +37,13 @@
 #include <linux/hrtimer.h>
 #include <linux/sort.h>
 #include <linux/utsname.h>
+/* The module environment's loader side (bh-modrun). */
+#include <linux/export.h>
+#include <linux/init.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/sprintf.h>
+#include <linux/string.h>
 
 /* System headers that include <linux/...> themselves, after the compat
  * ones. */

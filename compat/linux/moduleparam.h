@@ -41,16 +41,22 @@
  * refers to them; this function does, and is how bh-modrun finds the
  * table (dlsym() in the module's own scope: it is loaded RTLD_LOCAL, so
  * each module's copy is its own). Weak: one per module, whichever files
- * include this header.
+ * include this header. The bounds are weak: an object with no
+ * descriptor at all (a program that includes this header) has no section,
+ * and gets an empty table instead of a link error.
  */
 extern const struct bh_modinfo *const __start_bh_modinfo[]
-	__attribute__((visibility("hidden")));
+	__attribute__((weak, visibility("hidden")));
 extern const struct bh_modinfo *const __stop_bh_modinfo[]
-	__attribute__((visibility("hidden")));
+	__attribute__((weak, visibility("hidden")));
 const struct bh_modinfo *const *bh_modinfo_table(unsigned long *n);
 __attribute__((weak, used)) const struct bh_modinfo *const *
 bh_modinfo_table(unsigned long *n)
 {
+	if (!__start_bh_modinfo) {
+		*n = 0;
+		return (const struct bh_modinfo *const *)0;
+	}
 	*n = (unsigned long)(__stop_bh_modinfo - __start_bh_modinfo);
 	return __start_bh_modinfo;
 }
