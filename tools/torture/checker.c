@@ -112,6 +112,10 @@ void tt_violation(const char *what, const char *fmt, ...)
 
 static unsigned long inject_count;
 
+/* The calls at which the injected faults fire. */
+#define INJECT_CONCURRENT_AT 1000
+#define INJECT_LOST_RUN_AT   500
+
 /*
  * SPEC T9, W6: a callback never runs concurrently with itself. The
  * exchange makes the check exact: two runs that overlap for any time at
@@ -122,7 +126,8 @@ void tt_run_enter(struct tt_excl *e, const char *type, const void *obj)
 	bool overlap = __atomic_exchange_n(&e->running, 1, __ATOMIC_ACQ_REL);
 
 	if (tt_opts.inject == TT_INJECT_CONCURRENT &&
-	    __atomic_add_fetch(&inject_count, 1, __ATOMIC_RELAXED) == 1000)
+	    __atomic_add_fetch(&inject_count, 1, __ATOMIC_RELAXED) ==
+		    INJECT_CONCURRENT_AT)
 		overlap = true; /* the injected fault: a phantom overlap */
 	if (overlap)
 		tt_violation("concurrent run (SPEC T9/W6)",
@@ -149,5 +154,25 @@ void tt_check_not_dead(const int *dead, const char *type, const void *obj)
 bool tt_inject_lost_run(void)
 {
 	return tt_opts.inject == TT_INJECT_LOST_RUN &&
-	       __atomic_add_fetch(&inject_count, 1, __ATOMIC_RELAXED) == 500;
+	       __atomic_add_fetch(&inject_count, 1, __ATOMIC_RELAXED) ==
+		       INJECT_LOST_RUN_AT;
+}
+
+/*
+ * An injected run-counting fault has not fired yet: the run goes on past
+ * --duration until it has, so that a slow or loaded machine, which makes
+ * fewer runs in the time, cannot make a self-test miss it.
+ */
+bool tt_inject_pending(void)
+{
+	unsigned long n = __atomic_load_n(&inject_count, __ATOMIC_RELAXED);
+
+	switch (tt_opts.inject) {
+	case TT_INJECT_LOST_RUN:
+		return n < INJECT_LOST_RUN_AT;
+	case TT_INJECT_CONCURRENT:
+		return n < INJECT_CONCURRENT_AT;
+	default:
+		return false;
+	}
 }

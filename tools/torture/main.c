@@ -362,7 +362,9 @@ int main(int argc, char **argv)
 	}
 
 	end = start + tt_opts.duration_ns;
-	while (tt_now_ns() < end)
+	/* At most a minute more for an injected fault (tt_inject_pending). */
+	while (tt_now_ns() < end ||
+	       (tt_inject_pending() && tt_now_ns() < end + 60000000000ull))
 		tt_pause_us(10000);
 	__atomic_store_n(&tt_stop, 1, __ATOMIC_RELEASE);
 	end = tt_now_ns();

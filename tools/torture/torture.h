@@ -165,6 +165,7 @@ void tt_run_exit(struct tt_excl *e);
 void tt_check_not_dead(const int *dead, const char *type, const void *obj);
 /* --inject-bug=lost-run: true once, for the run the checker "forgets". */
 bool tt_inject_lost_run(void);
+bool tt_inject_pending(void);
 
 /* slot.c: see there for the protocol. */
 struct tt_slot {
