@@ -24,7 +24,10 @@
  * the file), so the thread also checks its lines' fds every
  * AUDIT_MS while it has any: an fd that is no longer open, or is now
  * another file, is reported and its line disabled, as is a hang-up or an
- * error; the rest of the runtime is not affected.
+ * error; the rest of the runtime is not affected. The period comes from a
+ * timerfd in the same epoll set, not from epoll_wait()'s timeout, which
+ * would arm and cancel a kernel timer around every wait: the event path
+ * then waits as a plain epoll loop does.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,11 +44,13 @@
 #include "irq_internal.h"
 
 #define AUDIT_MS     200
-#define CONTROL_DATA UINT32_MAX /* epoll data of the control eventfd */
+#define CONTROL_DATA UINT32_MAX	      /* epoll data of the control eventfd */
+#define AUDIT_DATA   (UINT32_MAX - 1) /* epoll data of the audit timerfd */
 
 struct irq_cpu {
 	int epfd;	  /* -1: no thread yet */
-	int ctlfd;	  /* eventfd: wakes the thread to stop */
+	int ctlfd;	  /* eventfd: wakes the thread (stop, audit on) */
+	int auditfd;	  /* timerfd: AUDIT_MS while nr_fds > 0 */
 	uint32_t stop;	  /* A */
 	uint32_t nr_fds;  /* A: lines bound here (audit while > 0) */
 	pthread_t thread; /* under cpus_lock */
@@ -275,21 +280,56 @@ static void *hardirq_main(void *arg)
 	bh_thread_set_cpu(cpu);
 	bh__pin_self(cpu); /* with ksoftirqd/N and the kworkers */
 	struct epoll_event evs[32];
+	bool auditing = false;
 	/* Acquire: pairs with the stopper's release store. */
 	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
-		/* Relaxed: only picks the timeout. */
-		bool audits = __atomic_load_n(&c->nr_fds, __ATOMIC_RELAXED);
-		int n = epoll_wait(c->epfd, evs, 32, audits ? AUDIT_MS : -1);
+		/* Relaxed: attach() pokes ctlfd when it bound the first fd,
+		 * so a stale 0 here is corrected by the next wake-up. */
+		bool want = __atomic_load_n(&c->nr_fds, __ATOMIC_RELAXED);
+		if (want != auditing) {
+			struct timespec p = {AUDIT_MS / 1000,
+					     (AUDIT_MS % 1000) * 1000000L};
+			struct itimerspec its = {
+				want ? p : (struct timespec){0},
+				want ? p : (struct timespec){0}};
+			if (timerfd_settime(c->auditfd, 0, &its, NULL) == 0)
+				auditing = want;
+		}
+		int n = epoll_wait(c->epfd, evs, 32, -1);
 		if (n < 0 && errno != EINTR)
 			break;
-		if (n == 0)
-			audit(c->epfd);
 		for (int i = 0; i < n; i++) {
-			if (evs[i].data.u32 != CONTROL_DATA)
+			uint64_t v;
+			switch (evs[i].data.u32) {
+			case CONTROL_DATA:
+				if (read(c->ctlfd, &v, sizeof(v)) < 0) {
+					/* EAGAIN: drained already */
+				}
+				break;
+			case AUDIT_DATA:
+				if (read(c->auditfd, &v, sizeof(v)) > 0)
+					audit(c->epfd);
+				break;
+			default:
 				fd_event(evs[i].data.u32, evs[i].events);
+			}
 		}
 	}
 	return NULL;
+}
+
+/* Close a CPU's delivery fds (those that were opened) and mark it
+ * thread-less. */
+static void close_cpu_fds(struct irq_cpu *c)
+{
+	if (c->epfd >= 0)
+		close(c->epfd);
+	if (c->ctlfd >= 0)
+		close(c->ctlfd);
+	if (c->auditfd >= 0)
+		close(c->auditfd);
+	c->epfd = c->ctlfd = c->auditfd = -1;
+	c->nr_fds = 0;
 }
 
 /* The epoll instance of `cpu`'s delivery thread, started on first use. */
@@ -302,9 +342,13 @@ static int cpu_epfd(int cpu)
 		goto out;
 	c->epfd = bh__epoll_create1(EPOLL_CLOEXEC);
 	c->ctlfd = bh__eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	c->auditfd =
+		bh__timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = CONTROL_DATA};
-	if (c->epfd < 0 || c->ctlfd < 0 ||
-	    epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->ctlfd, &ev) < 0) {
+	struct epoll_event aev = {.events = EPOLLIN, .data.u32 = AUDIT_DATA};
+	if (c->epfd < 0 || c->ctlfd < 0 || c->auditfd < 0 ||
+	    epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->ctlfd, &ev) < 0 ||
+	    epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->auditfd, &aev) < 0) {
 		err = -errno;
 		goto fail;
 	}
@@ -317,11 +361,7 @@ static int cpu_epfd(int cpu)
 	bh_printk(BH_LOG_ERR, "bh: cannot create hardirq/%d: %s\n", cpu,
 		  strerror(-err));
 fail:
-	if (c->epfd >= 0)
-		close(c->epfd);
-	if (c->ctlfd >= 0)
-		close(c->ctlfd);
-	c->epfd = c->ctlfd = -1;
+	close_cpu_fds(c);
 out:
 	pthread_mutex_unlock(&cpus_lock);
 	return err ? err : c->epfd;
@@ -345,8 +385,14 @@ static int attach(struct bh__irq_desc *d, int cpu)
 	__atomic_store_n(&d->cpu, cpu, __ATOMIC_RELAXED);
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, d->fd, &ev) < 0)
 		return -errno;
-	/* Relaxed: only decides whether the thread audits. */
-	__atomic_add_fetch(&cpus[cpu].nr_fds, 1, __ATOMIC_RELAXED);
+	/* Relaxed: only decides whether the thread audits. The first fd
+	 * wakes the thread to start its audit timer. */
+	if (__atomic_fetch_add(&cpus[cpu].nr_fds, 1, __ATOMIC_RELAXED) == 0) {
+		uint64_t one = 1;
+		if (write(cpus[cpu].ctlfd, &one, sizeof(one)) < 0) {
+			/* EAGAIN: a wake-up is pending already */
+		}
+	}
 	return 0;
 }
 
@@ -474,8 +520,8 @@ int bh__irq_fd_move(struct bh__irq_desc *d, int cpu)
 	/* Relaxed: written under D (or by attach() under it). */
 	if (__atomic_load_n(&d->cpu, __ATOMIC_RELAXED) == cpu)
 		return 0;
-	/* Held off while it moves: an event on either side is latched and
-	 * run by the enable below. */
+	/* Held off while it moves: an event on either side stays in the fd,
+	 * reported again once the enable below re-adds it. */
 	bh__irq_disable_nosync(d);
 	bh__irq_sync(d, false);
 	detach(d);
@@ -502,10 +548,7 @@ void bh__irq_fd_shutdown(void)
 			bh_printk(BH_LOG_ERR, "bh: cannot stop hardirq/%d\n",
 				  i);
 		pthread_join(c->thread, NULL);
-		close(c->epfd);
-		close(c->ctlfd);
-		c->epfd = c->ctlfd = -1;
-		c->nr_fds = 0;
+		close_cpu_fds(c);
 	}
 	pthread_mutex_unlock(&cpus_lock);
 }
@@ -517,12 +560,9 @@ void bh__irq_fd_reset(void)
 	pthread_mutex_init(&cpus_lock, NULL);
 	for (int i = 0; i < BH_MAX_CPUS; i++) {
 		struct irq_cpu *c = &cpus[i];
-		if (cpus_ready && c->epfd >= 0) {
-			close(c->epfd);
-			close(c->ctlfd);
-		}
-		c->epfd = c->ctlfd = -1;
-		c->nr_fds = 0;
+		if (!cpus_ready)
+			c->epfd = c->ctlfd = c->auditfd = -1;
+		close_cpu_fds(c);
 	}
 	for (unsigned int i = 0; cpus_ready && i < BH_NR_IRQS; i++)
 		if (bh__irq_descs[i].src == BH__IRQ_SRC_TIMER)
