@@ -411,6 +411,15 @@ void bh__defer_pin(const void *obj);
 void bh__defer_unpin(const void *obj);
 void bh__defer_wait(const void *obj);
 void bh__defer_reset(void);
+
+/*
+ * The function containing `addr`, from its object's full symbol table
+ * (symtab.c): name, offset in it, its size, and the object's short name
+ * (`obj` may be NULL). False where only dladdr() can say. Signal-safe.
+ */
+bool bh__symtab_lookup(const void *addr, char *name, size_t name_len,
+		       unsigned long *off, unsigned long *size, char *obj,
+		       size_t obj_len);
 int bh__futex_wake(uint32_t *addr, int n);
 
 /* CLOCK_MONOTONIC in nanoseconds. */

@@ -149,13 +149,15 @@ int bh_kprintf(const char *fmt, ...)
 const char *bh__symbol_name(const void *addr, char *buf, size_t len)
 {
 	Dl_info info;
+	unsigned long off, size;
 	if (!addr)
 		return NULL;
-	/* A static function has no dynamic symbol: give its address, which
-	 * addr2line and gdb resolve. */
+	/* A static function has no dynamic symbol: the object's full
+	 * symbol table has it; failing that, the address, which addr2line
+	 * and gdb resolve. */
 	if (dladdr(addr, &info) && info.dli_sname)
 		snprintf(buf, len, "%s", info.dli_sname);
-	else
+	else if (!bh__symtab_lookup(addr, buf, len, &off, &size, NULL, 0))
 		snprintf(buf, len, "%p", addr);
 	return buf;
 }
@@ -167,7 +169,16 @@ static void append_backtrace(struct msgbuf *m, int skip)
 	append(m, "Call Trace:\n");
 	for (int i = skip; i < n; i++) {
 		Dl_info info;
-		if (dladdr(frames[i], &info) && info.dli_fname) {
+		char name[128], oname[64];
+		unsigned long off, size;
+		/* A return address: look up the call's own byte, which is
+		 * in the caller even when the call ends its function. */
+		const char *at = (const char *)frames[i] - 1;
+		if (bh__symtab_lookup(at, name, sizeof(name), &off, &size,
+				      oname, sizeof(oname))) {
+			append(m, " %s+0x%lx/0x%lx [%s]\n", name, off + 1, size,
+			       oname);
+		} else if (dladdr(frames[i], &info) && info.dli_fname) {
 			const char *obj = strrchr(info.dli_fname, '/');
 			obj = obj ? obj + 1 : info.dli_fname;
 			if (info.dli_sname)

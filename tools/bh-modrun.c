@@ -622,7 +622,6 @@ int main(int argc, char **argv)
 	 * left armed is cancelled by the shutdown.
 	 */
 out:
-	modrun_symbols_free();
 	bh_shutdown();
 	if (m.handle && !keep_loaded)
 		dlclose(m.handle);

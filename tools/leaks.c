@@ -10,6 +10,7 @@
  * when it is new (bh-modrun makes none). Memory is the module's when
  * the code that called kmalloc() lies in the module.
  */
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,12 @@
 #include <bh/slab.h>
 
 #include "modrun.h"
+
+bool modrun_in_module(const struct module_image *m, const void *addr)
+{
+	Dl_info info;
+	return addr && dladdr(addr, &info) && info.dli_fbase == m->base;
+}
 
 #define MAX_OBJECTS 4096
 
@@ -95,7 +102,7 @@ static void mem_one(const void *ptr, size_t size, const void *caller, void *arg)
 		  "bh-modrun: %s:   unreferenced object %p (size %zu): "
 		  "kmalloc() from %s\n",
 		  w->m->name, ptr, size,
-		  modrun_symbol(w->m, caller, sym, sizeof(sym)));
+		  bh_debug_symbolize(caller, sym, sizeof(sym)));
 }
 
 static int report_memory(struct module_image *m)
@@ -127,7 +134,7 @@ int modrun_report_leftovers(struct module_image *m)
 			continue;
 		bool mine = modrun_in_module(m, o->fn) ||
 			    modrun_in_module(m, o->obj);
-		const char *fn = modrun_symbol(m, o->fn, sym, sizeof(sym));
+		const char *fn = bh_debug_symbolize(o->fn, sym, sizeof(sym));
 		switch (o->kind) {
 		case BH_DEBUG_TIMER:
 		case BH_DEBUG_DELAYED_WORK:

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bh-modrun's parts: the loader (bh-modrun.c), parameters (params.c), the
- * leak report at unload (leaks.c) and symbol names from the module's own
- * ELF symbol table (elfsym.c).
+ * bh-modrun's parts: the loader (bh-modrun.c), parameters (params.c) and
+ * the leak report at unload (leaks.c), whose names come from libbh's
+ * bh_debug_symbolize().
  */
 #ifndef BH_MODRUN_H
 #define BH_MODRUN_H
@@ -33,12 +33,9 @@ int modrun_report_leftovers(struct module_image *m);
 /* Then free, cancel and destroy what was reported. */
 void modrun_clean_leftovers(void);
 
-/* "func+0x1a/0x40" for an address inside the module (its .symtab, so
- * static functions too), else what dladdr() knows; into buf. */
-const char *modrun_symbol(const struct module_image *m, const void *addr,
-			  char *buf, size_t len);
-/* Whether addr lies in the module's mapped object. */
+/* Whether addr lies in the module's mapped object. Addresses are named
+ * with bh_debug_symbolize(), which reads the module's .symtab, so static
+ * functions have names too. */
 bool modrun_in_module(const struct module_image *m, const void *addr);
-void modrun_symbols_free(void);
 
 #endif

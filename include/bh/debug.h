@@ -67,6 +67,17 @@ typedef void (*bh_debug_object_fn)(const struct bh_debug_object *o, void *arg);
 
 BH_API size_t bh_debug_for_each_live_object(bh_debug_object_fn fn, void *arg);
 
+/*
+ * The name of a code address as the kernel prints it (%pS, call traces):
+ * "func+0x1a/0x40 [object]", from the object's full symbol table, so
+ * static functions have names too; "func+0x1a" from the dynamic symbols
+ * of a stripped object; the bare address otherwise. The object is the
+ * file's name without ".so..." ("libbh", a module's name). Writes at most
+ * `len` bytes to `buf` and returns it. Allocation- and lock-free, so a
+ * signal handler may call it (it maps an object's file the first time).
+ */
+BH_API const char *bh_debug_symbolize(const void *addr, char *buf, size_t len);
+
 #ifdef __cplusplus
 }
 #endif
