@@ -876,6 +876,9 @@ static bool cancel_sync(struct bh_work *w, struct bh_delayed_work *dw,
 	 * we return (defer_pin.c). Disabled meanwhile, so such a mod finds
 	 * it idle and leaves it. */
 	if (dw) {
+		/* Ours first: a thread that waits with a pin of its own
+		 * outstanding could wait for one whose owner waits for it. */
+		bh__wq_apply_deferred_due();
 		bh__defer_wait(dw);
 		bh__defer_wait(&dw->timer);
 	}
