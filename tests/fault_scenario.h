@@ -369,4 +369,32 @@ static void fs_sweep(unsigned int classes, unsigned long times,
 	       injected, refused, init_failed, rescued);
 }
 
+/*
+ * The whole program of a sweep test over one class of faults: the
+ * once-only sweep (the Nth call fails, like the kernel's fail-nth) and
+ * the persistent one (every call from the Nth on fails, until the
+ * flushes; WQ_MEM_RECLAIM queues make progress meanwhile: SPEC F14).
+ * One program per class, so each is its own CTest test. SPEC U6, U9.
+ */
+#define FS_SWEEP_MAIN(classes, name)                                           \
+	static void test_sweep(void **state)                                   \
+	{                                                                      \
+		(void)state;                                                   \
+		fs_sweep(classes, 1, name);                                    \
+	}                                                                      \
+	static void test_sweep_persistent(void **state)                        \
+	{                                                                      \
+		(void)state;                                                   \
+		fs_sweep(classes, 0, name);                                    \
+	}                                                                      \
+	int main(void)                                                         \
+	{                                                                      \
+		const struct CMUnitTest tests[] = {                            \
+			cmocka_unit_test_teardown(test_sweep, th_teardown),    \
+			cmocka_unit_test_teardown(test_sweep_persistent,       \
+						  th_teardown),                \
+		};                                                             \
+		return cmocka_run_group_tests(tests, NULL, NULL);              \
+	}
+
 #endif

@@ -7,27 +7,5 @@
  */
 #include "fault_scenario.h"
 
-/* SPEC U6, SPEC U9 */
-static void test_sweep_thread(void **state)
-{
-	(void)state;
-	fs_sweep(BH_FAULT_THREAD, 1, "thread");
-}
-
-/* SPEC U6, SPEC U9, SPEC F14: every call from the Nth on fails, until
- * the flushes; WQ_MEM_RECLAIM queues make progress meanwhile. */
-static void test_sweep_thread_persistent(void **state)
-{
-	(void)state;
-	fs_sweep(BH_FAULT_THREAD, 0, "thread");
-}
-
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_sweep_thread, th_teardown),
-		cmocka_unit_test_teardown(test_sweep_thread_persistent,
-					  th_teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+/* SPEC U6, SPEC U9, SPEC F14 */
+FS_SWEEP_MAIN(BH_FAULT_THREAD, "thread")
