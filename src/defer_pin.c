@@ -2,22 +2,25 @@
 /*
  * Objects that a signal handler's deferred change still refers to.
  *
- * A handler that interrupts its own thread inside a timer-base section, or
- * while that thread owns a work item, cannot change the wheel or the queue
- * itself: it records the change on its thread, which applies it as it
- * leaves that window (timer.c, work_defer.c). The handler's call has
- * returned by then, so another thread may meanwhile delete the timer or
- * cancel the item with a _sync call, be told it is idle, and free it: the
- * interrupted thread would then apply the change to freed memory. In the
- * kernel the interrupt could not have come, irqs being off in that window.
+ * A handler that interrupts its own thread inside a timer-base section
+ * cannot change the wheel itself: it records the change on its thread,
+ * which applies it as it leaves the section (timer.c). The handler's call
+ * has returned by then, so another thread may meanwhile delete the timer
+ * (or cancel the delayed work item it belongs to) with a _sync call, be
+ * told it is idle, and free it: the interrupted thread would then apply
+ * the change to freed memory. In the kernel the interrupt could not have
+ * come, irqs being off in that window.
  *
- * So a deferral pins its object until it is applied, and the calls after
- * which the caller may free an object (timer_delete_sync(),
- * timer_shutdown_sync(), cancel/disable_[delayed_]work_sync()) wait until
- * no other thread holds a pin on it. The pins are counters in a small
- * table hashed by address, not a field of the object (struct bh_timer
- * keeps the kernel's 40 bytes): objects that share a counter only wait
- * for each other's deferrals, which last as long as the interrupted
+ * So a deferral pins its timer until it is applied, and the calls after
+ * which the caller may free it (timer_delete_sync(), timer_shutdown_sync(),
+ * cancel/disable_delayed_work_sync()) wait until no other thread holds a
+ * pin on it. A timer section always ends, and applies its deferrals,
+ * before the thread leaves the library, so a pin never outlives its
+ * call. (A handler's mod_delayed_work() deferred in work_defer.c is not
+ * pinned: such a record can stay until the thread's next call.) The pins are
+ * counters in a small table hashed by address, not a field of the object
+ * (struct bh_timer keeps the kernel's 40 bytes): objects that share a counter
+ * only wait for each other's deferrals, which last as long as the interrupted
  * thread's short section.
  *
  * Each thread also counts its own pins per counter, and a wait does not

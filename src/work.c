@@ -871,15 +871,11 @@ static bool cancel_sync(struct bh_work *w, struct bh_delayed_work *dw,
 	} else {
 		wait_running(w);
 	}
-	/* A handler's mod or timer change deferred to the thread it
-	 * interrupted still reads the item: the caller may free it once
-	 * we return (defer_pin.c). Disabled meanwhile, so such a mod finds
-	 * it idle and leaves it. */
+	/* A handler's change of the item's timer deferred to the thread
+	 * it interrupted still reads the timer: the caller may free it
+	 * once we return (defer_pin.c). Our own deferred work first. */
 	if (dw) {
-		/* Ours first: a thread that waits with a pin of its own
-		 * outstanding could wait for one whose owner waits for it. */
 		bh__wq_apply_deferred_due();
-		bh__defer_wait(dw);
 		bh__defer_wait(&dw->timer);
 	}
 	if (!disable)

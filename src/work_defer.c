@@ -101,12 +101,16 @@ int bh__defer_mod(int cpu, struct bh_workqueue *wq, struct bh_delayed_work *dw,
 			bh__signal_barrier();
 			__atomic_store_n(&s->wq_defer_mod[i].dw, dw,
 					 __ATOMIC_RELAXED);
-			if (pass) {
-				/* Until applied: see defer_pin.c. */
-				bh__defer_pin(dw);
+			/*
+			 * Not pinned (defer_pin.c): a thread can leave the
+			 * library with such a mod still recorded (applied at
+			 * its next call), so a pin could outlive the thread
+			 * and a cancel_sync would wait for ever. The window
+			 * this leaves is in docs/RELIABILITY.md, Findings.
+			 */
+			if (pass)
 				__atomic_fetch_add(&s->wq_defer_n, 1,
 						   __ATOMIC_RELAXED);
-			}
 			return ret;
 		}
 	}
@@ -144,7 +148,6 @@ static bool apply_mods(struct bh__thread *s)
 				 __ATOMIC_RELAXED);
 		__atomic_fetch_sub(&s->wq_defer_n, 1, __ATOMIC_RELAXED);
 		bh__mod_if_pending(cpu, wq, dw, delay);
-		bh__defer_unpin(dw);
 		any = true;
 	}
 	return any;

@@ -51,7 +51,7 @@ static void usage(FILE *f)
 		"usage: bh-torture [--seed N] [--duration T] [--threads N]\n"
 		"                  [--signal-hz N] [--stall T] [--no-gdb]\n"
 		"                  [--inject-bug=lost-run|concurrent|stall]\n"
-		"                  [--hold-handler-slots]\n"
+		"                  [--release-handler-slots]\n"
 		"  T is a number with a unit: ms, s, m or h (default s).\n"
 		"  Defaults: a random seed (printed), --duration 5s, one\n"
 		"  thread per CPU (at least 2), --signal-hz 20000,\n"
@@ -102,7 +102,7 @@ static int parse(int argc, char **argv)
 		{"stall", required_argument, NULL, 'w'},
 		{"inject-bug", required_argument, NULL, 'i'},
 		{"no-gdb", no_argument, NULL, 'G'},
-		{"hold-handler-slots", no_argument, NULL, 'U'},
+		{"release-handler-slots", no_argument, NULL, 'U'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -120,6 +120,7 @@ static int parse(int argc, char **argv)
 	tt_opts.signal_hz = 20000;
 	tt_opts.stall_ns = 10000000000ull;
 	tt_opts.gdb = true;
+	tt_opts.hold_handler_slots = true; /* slot.c */
 	snprintf(tt_opts.argv0, sizeof(tt_opts.argv0), "%s", argv[0]);
 
 	while ((c = getopt_long(argc, argv, "s:d:t:z:w:i:h", longs, NULL)) !=
@@ -163,7 +164,7 @@ static int parse(int argc, char **argv)
 			tt_opts.gdb = false;
 			break;
 		case 'U':
-			tt_opts.hold_handler_slots = true;
+			tt_opts.hold_handler_slots = false;
 			break;
 		case 'h':
 			usage(stdout);

@@ -46,15 +46,15 @@ void tt_slot_leave(struct tt_slot *s)
  * section change the timer's state word and leaves the wheel update to
  * the thread, applied as it leaves the section (docs/INTERNALS.md, "Signal
  * handlers"); that deferred update still points at the timer (a delayed
- * work item's included). A handler leaves its slot at once, so a killer
- * may cancel and free the object while that update is outstanding: the
- * library's _sync calls must wait for it (src/defer_pin.c). Before they
- * did, this was a use-after-free that the torture found
- * (docs/RELIABILITY.md, "Findings"). --hold-handler-slots brings back the
- * workaround the torture used meanwhile, for comparison: the slot stays
- * held until its thread is back at a point where it is inside no library
- * call (tt_release_handler_holds(): the top of the worker loop, the
- * killer's waits).
+ * work item's included). If a handler left its slot at once, a killer
+ * could cancel and free the object while that update is outstanding. For
+ * a timer's the library's _sync calls now wait (src/defer_pin.c; it was a
+ * use-after-free the torture found); a handler's mod_delayed_work()
+ * deferred past the interrupted call is still open (docs/RELIABILITY.md,
+ * "Findings"). So by default the slot stays held until its thread is back
+ * at a point where it is inside no library call
+ * (tt_release_handler_holds(): the top of the worker loop, the killer's
+ * waits); --release-handler-slots lets go at once, to test that.
  *
  * The holds are a per-thread stack that only the thread and its own
  * handler touch: the handler pushes at lazy_n (it runs to the end before

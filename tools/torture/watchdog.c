@@ -170,21 +170,21 @@ static void dump_all_threads(void)
 void tt_print_repro(int fd)
 {
 	char buf[512];
-	int n = snprintf(buf, sizeof(buf),
-			 "bh-torture: reproduce with: %s --seed %llu "
-			 "--duration %llums --threads %d --signal-hz %lu "
-			 "--stall %llums%s%s%s\n",
-			 tt_opts.argv0, tt_opts.seed,
-			 (unsigned long long)(tt_opts.duration_ns / 1000000),
-			 tt_opts.threads, tt_opts.signal_hz,
-			 (unsigned long long)(tt_opts.stall_ns / 1000000),
-			 tt_opts.inject ? " --inject-bug=" : "",
-			 tt_opts.inject == TT_INJECT_LOST_RUN	  ? "lost-run"
-			 : tt_opts.inject == TT_INJECT_CONCURRENT ? "concurrent"
-			 : tt_opts.inject == TT_INJECT_STALL	  ? "stall"
-								  : "",
-			 tt_opts.hold_handler_slots ? " --hold-handler-slots"
-						    : "");
+	int n = snprintf(
+		buf, sizeof(buf),
+		"bh-torture: reproduce with: %s --seed %llu "
+		"--duration %llums --threads %d --signal-hz %lu "
+		"--stall %llums%s%s%s\n",
+		tt_opts.argv0, tt_opts.seed,
+		(unsigned long long)(tt_opts.duration_ns / 1000000),
+		tt_opts.threads, tt_opts.signal_hz,
+		(unsigned long long)(tt_opts.stall_ns / 1000000),
+		tt_opts.inject ? " --inject-bug=" : "",
+		tt_opts.inject == TT_INJECT_LOST_RUN	 ? "lost-run"
+		: tt_opts.inject == TT_INJECT_CONCURRENT ? "concurrent"
+		: tt_opts.inject == TT_INJECT_STALL	 ? "stall"
+							 : "",
+		tt_opts.hold_handler_slots ? "" : " --release-handler-slots");
 
 	if (n > 0 && write(fd, buf, (size_t)n) < 0)
 		return;
