@@ -94,10 +94,21 @@ static bool arm_owned(int cpu, struct bh_workqueue *wq,
 	__atomic_store_n(&dw->wq, wq, __ATOMIC_RELAXED);
 	__atomic_store_n(&dw->cpu, cpu, __ATOMIC_RELAXED);
 	uintptr_t nd = (d & ~W_OFF_GRABBED) | W_PENDING | W_OFF_TIMER;
+	/*
+	 * From the CAS on, another thread can grab the item (OFF_TIMER)
+	 * before the timer below is armed: it finds the timer idle, takes
+	 * the item, and a cancel_*_sync() would return to a caller that may
+	 * free it while we arm that timer. So the timer is pinned until it
+	 * is armed (defer_pin.c), and cancel_sync() waits for the pin, then
+	 * deletes what is left armed. Before the CAS: a grab that sees it
+	 * sees the pin.
+	 */
+	bh__defer_pin(&dw->timer);
 	/* Release: the callback's acquire of the state sees wq and cpu. A
 	 * CAS, since a handler's disable may be counted on it meanwhile. */
 	if (!__atomic_compare_exchange_n(&dw->work.data, &d, nd, false,
 					 __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+		bh__defer_unpin(&dw->timer);
 		bh__release_grab(&dw->work, 0);
 		return false;
 	}
@@ -112,6 +123,7 @@ static bool arm_owned(int cpu, struct bh_workqueue *wq,
 		dw->timer.expires = expires;
 		bh_add_timer_on(&dw->timer, cpu);
 	}
+	bh__defer_unpin(&dw->timer);
 	bh__wq_apply_deferred_due();
 	return true;
 }

@@ -871,12 +871,18 @@ static bool cancel_sync(struct bh_work *w, struct bh_delayed_work *dw,
 	} else {
 		wait_running(w);
 	}
-	/* A handler's change of the item's timer deferred to the thread
-	 * it interrupted still reads the timer: the caller may free it
-	 * once we return (defer_pin.c). Our own deferred work first. */
+	/*
+	 * The caller may free the item once we return, so its timer must be
+	 * left unarmed and untouched: wait for the pins on it (a handler's
+	 * change deferred to the thread it interrupted, or another thread
+	 * between publishing OFF_TIMER and arming: defer_pin.c), then delete
+	 * what such an arm left (a leftover: the item is disabled now, so no
+	 * one arms it for real), waiting for a callback that runs (it finds
+	 * the item taken and backs off). Our own deferred work first.
+	 */
 	if (dw) {
 		bh__wq_apply_deferred_due();
-		bh__defer_wait(&dw->timer);
+		bh_timer_delete_sync(&dw->timer);
 	}
 	if (!disable)
 		bh_enable_work(w);
