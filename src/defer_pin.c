@@ -34,14 +34,25 @@
  * SEQ_CST on the table: a pin is taken before the handler changes the
  * object's state word, and a _sync call reads the table after its own
  * RMW on that word, so if the handler's change came first, the waiter
- * sees its pin. Pins are rare (a signal inside a library section), so
- * every unpin wakes the counter's waiters.
+ * sees its pin.
+ *
+ * Every delayed arm pins its timer (delayed_work.c: arm_owned()), so pin
+ * and unpin are on that path: each counter has a cache line of its own
+ * (arms on different threads do not share one), and an unpin makes the
+ * futex wake only when a _sync call waits on that counter. Dekker, all
+ * SEQ_CST: the waiter counts itself in `waiters` and then reads `n`; the
+ * unpinner lowers `n` and then reads `waiters`; so either the unpinner
+ * sees the waiter and wakes it, or the waiter sees the new `n` and does
+ * not sleep on the old one (the futex compares it again).
  */
 #include <limits.h>
 
 #include "internal.h"
 
-static uint32_t pins[BH__DEFER_PINS]; /* A */
+static struct {
+	uint32_t n;	  /* A: pins held */
+	uint32_t waiters; /* A: threads in bh__defer_wait() on it */
+} __attribute__((aligned(BH__CACHELINE))) pins[BH__DEFER_PINS];
 
 static unsigned int pin_index(const void *obj)
 {
@@ -57,29 +68,32 @@ void bh__defer_pin(const void *obj)
 	/* Relaxed: only this thread (and its handlers) touch its counts,
 	 * and a handler runs between instructions. */
 	__atomic_fetch_add(&bh__self.defer_pins[i], 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&pins[i], 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&pins[i].n, 1, __ATOMIC_SEQ_CST);
 }
 
 void bh__defer_unpin(const void *obj)
 {
 	unsigned int i = pin_index(obj);
 	/* The caller is done with obj: from here it may be freed. */
-	__atomic_fetch_sub(&pins[i], 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_sub(&pins[i].n, 1, __ATOMIC_SEQ_CST);
 	__atomic_fetch_sub(&bh__self.defer_pins[i], 1, __ATOMIC_RELAXED);
-	bh__futex_wake(&pins[i], INT_MAX);
+	if (__atomic_load_n(&pins[i].waiters, __ATOMIC_SEQ_CST))
+		bh__futex_wake(&pins[i].n, INT_MAX);
 }
 
 void bh__defer_wait(const void *obj)
 {
 	unsigned int i = pin_index(obj);
+	__atomic_fetch_add(&pins[i].waiters, 1, __ATOMIC_SEQ_CST);
 	for (;;) {
-		uint32_t v = __atomic_load_n(&pins[i], __ATOMIC_SEQ_CST);
+		uint32_t v = __atomic_load_n(&pins[i].n, __ATOMIC_SEQ_CST);
 		/* Relaxed: see bh__defer_pin(). */
 		if (v <=
 		    __atomic_load_n(&bh__self.defer_pins[i], __ATOMIC_RELAXED))
-			return;
-		bh__futex_wait(&pins[i], v, -1);
+			break;
+		bh__futex_wait(&pins[i].n, v, -1);
 	}
+	__atomic_fetch_sub(&pins[i].waiters, 1, __ATOMIC_RELAXED);
 }
 
 void bh__defer_reset(void)
@@ -87,7 +101,8 @@ void bh__defer_reset(void)
 	/* bh_init(): a fork child's table holds the pins of the parent's
 	 * other threads, which will never apply them here. */
 	for (unsigned int i = 0; i < BH__DEFER_PINS; i++) {
-		__atomic_store_n(&pins[i], 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&pins[i].n, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&pins[i].waiters, 0, __ATOMIC_RELAXED);
 		bh__self.defer_pins[i] = 0;
 	}
 }
