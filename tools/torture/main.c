@@ -216,8 +216,14 @@ static void *worker(void *arg)
 		    ++n == 1000) {
 			/* The injected fault: an operation that never ends. */
 			tt_op_begin("injected stall");
-			for (;;)
+			/* Still inside no library call: what this thread's
+			 * handlers take meanwhile is let go, as at the top of
+			 * the loop, so that no other thread waits for it and
+			 * the stall reported is this one. */
+			for (;;) {
+				tt_release_handler_holds();
 				tt_pause_us(100000);
+			}
 		}
 		tt_op_begin("operation");
 		if (r < 16) {
